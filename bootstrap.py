@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Set up a private environment in .venv, then run tech-graph or its tests.
+
+    python3 bootstrap.py          # the main job: validate, summarise, write out/*.html
+    python3 bootstrap.py test     # the whole test suite
+    python3 bootstrap.py lint     # ruff and mypy
+    python3 bootstrap.py -- ARGS  # any tech-graph command, e.g. -- query --name ipo-suspensions
+
+Needs only Python 3.11+. The environment is rebuilt when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def ensure_env(extras: str) -> None:
+    """Create .venv and install the package (editable) unless it is already current."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - bootstrap runs on whatever python3 is
+        sys.exit(f"error: tech-graph needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    stamp = VENV / ".tech-graph-installed"
+    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    installed = stamp.read_text() if stamp.exists() else ""
+    if installed.startswith(key) and extras in installed:  # a test install covers a plain one
+        return
+    if not (BIN / "python").exists():
+        print("bootstrap: creating .venv", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print(f"bootstrap: installing tech-graph{extras} into .venv", file=sys.stderr)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-e", f"{ROOT}{extras}"], check=True)
+    stamp.write_text(f"{key} {extras}")
+
+
+def run(argv: list[str]) -> int:
+    os.chdir(ROOT)
+    if argv[:1] == ["test"]:
+        ensure_env("[test]")
+        return subprocess.call([str(BIN / "python"), "-m", "pytest", *argv[1:]])
+    if argv[:1] == ["lint"]:
+        ensure_env("[test]")
+        first = subprocess.call([str(BIN / "ruff"), "check", "."])
+        return first or subprocess.call([str(BIN / "mypy"), "src"])
+    ensure_env("")
+    args = argv[1:] if argv[:1] == ["--"] else ["build", *argv]
+    return subprocess.call([str(BIN / "tech-graph"), *args])
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(run(sys.argv[1:]))
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"error: bootstrap step failed ({' '.join(map(str, exc.cmd))}); see the output above")
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,223 @@
+"""The `tech-graph` command: a thin layer over the library.
+
+Heavy modules (pyshacl, pyvis, networkx) are imported inside the commands that
+need them, so that `tech-graph --help` and `tech-graph query` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import TechGraphError
+from .load import Source, bundled_sources, user_sources
+from .store import Select, Store, open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Session:
+    """What the global options chose: the store and the user's extra files, opened once."""
+
+    def __init__(self) -> None:
+        self.store_spec: str | None = None
+        self.data: list[str] = []
+        self._store: Store | None = None
+
+    @property
+    def user_sources(self) -> list[Source]:
+        return user_sources(self.data)
+
+    @property
+    def sources(self) -> list[Source]:
+        return [*bundled_sources(), *self.user_sources]
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.store_spec, self.user_sources)
+        return self._store
+
+
+def _remember_store(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(Session).store_spec = value
+
+
+def _remember_data(ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> None:
+    ctx.ensure_object(Session).data.extend(value)
+
+
+def graph_options(func: F) -> F:
+    """`--store` and `--data`, accepted before or after the command name."""
+    func = click.option(
+        "--data", multiple=True, type=click.Path(dir_okay=False), expose_value=False,
+        callback=_remember_data, help="Add your own RDF file (any common format); repeatable.",
+    )(func)
+    return click.option(
+        "--store", expose_value=False, callback=_remember_store, envvar="TECH_GRAPH_STORE",
+        help="memory (default), oxigraph:PATH or sparql:URL. Env: TECH_GRAPH_STORE.",
+    )(func)
+
+
+def output_option(func: F) -> F:
+    return click.option(
+        "-o", "--output", default="-", show_default=True,
+        help="File to write (written atomically); - is standard output.",
+    )(func)
+
+
+def on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+class Group(click.Group):
+    """Turns library errors into one line and an exit code, and ends quietly on a broken pipe."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TechGraphError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            # Keep Python from complaining when it flushes stdout at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@graph_options
+@click.version_option(package_name="tech-graph")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """An event-timeline knowledge graph of the 2020-21 crackdown on big tech.
+
+    Query it with SPARQL, validate it, and write its timeline and network as
+    offline HTML pages.
+    """
+    ctx.ensure_object(Session)
+
+
+def session() -> Session:
+    return click.get_current_context().ensure_object(Session)
+
+
+def emit(output: str, text: str | bytes) -> None:
+    from .output import write_output
+
+    write_output(output, text)
+
+
+@cli.command()
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "file", type=click.Path(dir_okay=False), help="Read the query from a file.")
+@click.option("-n", "--name", help="Run a named query (see `tech-graph queries`).")
+@click.option("--format", "fmt", help="table, csv, tsv, json, md; for CONSTRUCT/DESCRIBE an RDF format.")
+@output_option
+@graph_options
+def query(sparql: str | None, file: str | None, name: str | None, fmt: str | None, output: str) -> None:
+    """Run a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.
+
+    The query comes from the argument, -f FILE, --name NAME or standard input.
+    Our prefixes (tg, tgr, sem, prov, schema, ...) are predeclared.
+
+    Example: tech-graph query --name regulatory-actions --format md
+    """
+    from .errors import InputError
+    from .query import named_query, run
+    from .rdfformats import RDF_FORMATS, serialize_triples
+    from .store import Ask
+    from .tables import SELECT_FORMATS, select_table
+
+    given = [x for x in (sparql, file, name) if x]
+    if len(given) > 1:
+        raise InputError("give the query one way only: an argument, -f FILE or --name NAME")
+    if name:
+        text, where = named_query(name).text, f"named query {name!r}"
+    elif file:
+        try:
+            text, where = Path(file).read_text(encoding="utf-8"), file
+        except OSError as exc:
+            raise InputError(f"cannot read query file {file}: {exc.strerror}") from None
+    elif sparql and sparql != "-":
+        text, where = sparql, "the query argument"
+    elif not sys.stdin.isatty():
+        text, where = sys.stdin.read(), "standard input"
+    else:
+        raise InputError("no query: give one as an argument, with -f FILE, --name NAME or on standard input")
+
+    result = run(session().store, text, where)
+    if isinstance(result, Select):
+        fmt = fmt or ("table" if on_terminal() and output == "-" else "csv")
+        if fmt not in SELECT_FORMATS:
+            raise InputError(f"unknown format {fmt!r} for SELECT results; use one of {', '.join(SELECT_FORMATS)}")
+        render = SELECT_FORMATS[fmt]
+        text_out = select_table(result, max_width=80) if fmt == "table" and on_terminal() else render(result)
+        emit(output, text_out)
+    elif isinstance(result, Ask):
+        emit(output, ("true" if result.value else "false") + "\n")
+    else:
+        fmt = fmt or "turtle"
+        if fmt not in RDF_FORMATS:
+            raise InputError(f"unknown RDF format {fmt!r} for CONSTRUCT/DESCRIBE; use one of {', '.join(RDF_FORMATS)}")
+        emit(output, serialize_triples(result.triples, fmt))
+
+
+@cli.command()
+def queries() -> None:
+    """List the named queries, one line each.
+
+    Example: tech-graph queries
+    """
+    from .query import named_queries
+    from .tables import as_table
+
+    rows = [[q.name, q.title] for q in named_queries().values()]
+    click.echo(as_table(["name", "description"], rows), nl=False)
+
+
+@cli.command()
+@graph_options
+def validate() -> None:
+    """Check the graph: SHACL shapes, quotes against the article, described IRIs, labels.
+
+    Prints one line per problem (file:line: node: [rule] message) and exits 1
+    if there are any.
+
+    Example: tech-graph validate --data my-events.ttl
+    """
+    from .validate import validate as run_validation
+
+    s = session()
+    problems = run_validation(s.store, s.sources)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(s.sources)} files conform to the shapes; every quote is in its source")
+
+
+@cli.command()
+@output_option
+@graph_options
+def stats(output: str) -> None:
+    """Print counts by class, events per year and actors by degree.
+
+    Example: tech-graph stats
+    """
+    from .stats import stats as compute
+    from .tables import select_table
+
+    parts = [f"{title}\n{select_table(result)}" for title, result in compute(session().store)]
+    emit(output, "\n".join(parts))
+
+
+def main() -> None:
+    cli(prog_name="tech-graph")

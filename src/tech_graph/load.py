@@ -1,0 +1,124 @@
+"""Find the bundled graph and parse RDF files into a store, with errors that name the file and line."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import InputError
+from .namespaces import GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SOURCES, GRAPH_USER
+
+# File suffix -> (pyoxigraph format, readable name). Quad formats keep their own graphs.
+FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
+    ".ttl": (ox.RdfFormat.TURTLE, "Turtle"),
+    ".turtle": (ox.RdfFormat.TURTLE, "Turtle"),
+    ".nt": (ox.RdfFormat.N_TRIPLES, "N-Triples"),
+    ".nq": (ox.RdfFormat.N_QUADS, "N-Quads"),
+    ".trig": (ox.RdfFormat.TRIG, "TriG"),
+    ".n3": (ox.RdfFormat.N3, "N3"),
+    ".jsonld": (ox.RdfFormat.JSON_LD, "JSON-LD"),
+    ".json": (ox.RdfFormat.JSON_LD, "JSON-LD"),
+    ".rdf": (ox.RdfFormat.RDF_XML, "RDF/XML"),
+    ".owl": (ox.RdfFormat.RDF_XML, "RDF/XML"),
+    ".xml": (ox.RdfFormat.RDF_XML, "RDF/XML"),
+}
+QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One RDF file and the named graph its triples go to."""
+
+    path: Path
+    graph: str = GRAPH_USER
+
+
+def project_root() -> Path:
+    """The folder holding `graph/` and `ontology/`: the checkout, or the installed copy."""
+    here = Path(__file__).resolve().parent
+    for root in (here.parents[1], here / "_bundled"):
+        if (root / "graph").is_dir() and (root / "ontology").is_dir():
+            return root
+    raise InputError(f"the bundled graph is missing: no graph/ and ontology/ near {here}; reinstall tech-graph")
+
+
+def ontology_path() -> Path:
+    return project_root() / "ontology" / "tech-graph.ttl"
+
+
+def shapes_path() -> Path:
+    return project_root() / "ontology" / "shapes.ttl"
+
+
+def article_path() -> Path:
+    return project_root() / "graph" / "sources" / "chinese-big-tech-in-trouble.txt"
+
+
+def bundled_sources() -> list[Source]:
+    """The ontology, the source records and the curated data, each to its named graph."""
+    root = project_root()
+    sources = [Source(ontology_path(), GRAPH_ONTOLOGY)]
+    for path in sorted((root / "graph").glob("*.ttl")):
+        sources.append(Source(path, GRAPH_SOURCES if path.stem == "sources" else GRAPH_DATA))
+    return sources
+
+
+def user_sources(paths: Iterable[str | Path]) -> list[Source]:
+    return [Source(Path(p), GRAPH_USER) for p in paths]
+
+
+def rdf_format(path: Path) -> tuple[ox.RdfFormat, str]:
+    """The format of a file from its suffix (ignoring a trailing .gz)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    if suffixes and suffixes[-1] in FORMATS:
+        return FORMATS[suffixes[-1]]
+    known = ", ".join(sorted(FORMATS))
+    raise InputError(f"{path}: unknown RDF file type; use one of {known} (optionally .gz)")
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+        return gzip.decompress(data) if path.suffix.lower() == ".gz" else data
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder; pass RDF files") from None
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def parse_error(path: Path, name: str, exc: SyntaxError) -> InputError:
+    """`file:line:col: invalid Turtle: ...` from pyoxigraph's SyntaxError."""
+    message = str(exc.msg if hasattr(exc, "msg") else exc)
+    line, col = exc.lineno, exc.offset
+    if line is not None:
+        message = message.split(": ", 1)[-1] if message.startswith("Parser error at line") else message
+        where = f"{path}:{line}:{col}" if col is not None else f"{path}:{line}"
+    else:
+        where = str(path)
+    return InputError(f"{where}: invalid {name}: {message}; fix the file and try again")
+
+
+def load_source(store: ox.Store, source: Source) -> None:
+    """Add one file to its named graph; each file loads whole or not at all."""
+    fmt, name = rdf_format(source.path)
+    data = read_bytes(source.path)
+    graph = None if fmt in QUAD_FORMATS else ox.NamedNode(source.graph)
+    try:
+        store.load(data, fmt, base_iri=source.path.resolve().as_uri(), to_graph=graph)
+    except SyntaxError as exc:
+        raise parse_error(source.path, name, exc) from None
+    except ValueError as exc:
+        raise InputError(f"{source.path}: invalid {name}: {exc}; fix the file and try again") from None
+
+
+def load_sources(store: ox.Store, sources: Sequence[Source]) -> None:
+    for source in sources:
+        load_source(store, source)

@@ -1,0 +1,62 @@
+"""SPARQL queries: the named-query library and running a query against a store."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .errors import InputError
+from .store import Result, Select, Store
+
+QUERY_DIR = Path(__file__).parent / "queries"
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A `.rq` file in `queries/`; its first comment line is the one-line description."""
+
+    name: str
+    title: str
+    text: str
+
+
+@cache
+def named_queries() -> dict[str, NamedQuery]:
+    found = {}
+    for path in sorted(QUERY_DIR.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        first = text.splitlines()[0] if text else ""
+        title = first.lstrip("#").strip() if first.startswith("#") else ""
+        found[path.stem] = NamedQuery(path.stem, title, text)
+    return found
+
+
+def closest(name: str, choices: list[str], what: str) -> InputError:
+    """An error for an unknown name that suggests the closest known ones."""
+    near = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
+    if not near:
+        near = [c for c in choices if name.lower() in c.lower()][:3]
+    hint = f"did you mean {', '.join(near)}?" if near else f"known: {', '.join(choices[:12])}"
+    return InputError(f"unknown {what} {name!r}; {hint}")
+
+
+def named_query(name: str) -> NamedQuery:
+    queries = named_queries()
+    if name not in queries:
+        raise closest(name, sorted(queries), "named query")
+    return queries[name]
+
+
+def run_named(store: Store, name: str) -> Select:
+    """Run a named SELECT query; the library's own views are built on these."""
+    result = store.query(named_query(name).text, where=f"named query {name!r}")
+    assert isinstance(result, Select), f"named query {name} is not a SELECT"
+    return result
+
+
+def run(store: Store, text: str, where: str = "the query") -> Result:
+    if not text.strip():
+        raise InputError(f"{where} is empty; give a SPARQL query")
+    return store.query(text, where=where)

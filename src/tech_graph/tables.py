@@ -1,0 +1,121 @@
+"""Result rows as text: an aligned table, Markdown, and the SPARQL 1.1 CSV, TSV and JSON formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+
+import pyoxigraph as ox
+
+from .namespaces import XSD, compact
+from .store import Select, Term
+
+XSD_STRING = XSD + "string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def short(term: Term | None) -> str:
+    """How a person reads a term: compact IRIs, bare literal values."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def plain(term: Term | None) -> str:
+    """SPARQL CSV: full IRIs and lexical values."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal) else str(term)
+
+
+def json_term(term: Term) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def as_table(header: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 0) -> str:
+    """Columns padded to their widest cell; cells cut to max_width when it is set."""
+
+    def cut(text: str) -> str:
+        text = " ".join(text.split())
+        return text if not max_width or len(text) <= max_width else text[: max_width - 1] + "…"
+
+    cells = [[cut(h) for h in header], *[[cut(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def as_markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    def esc(text: str) -> str:
+        return " ".join(text.split()).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(esc(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def as_delimited(header: Sequence[str], rows: Sequence[Sequence[str]], delimiter: str) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def select_table(result: Select, max_width: int = 0) -> str:
+    return as_table(result.variables, [[short(t) for t in row] for row in result.rows], max_width)
+
+
+def select_markdown(result: Select) -> str:
+    return as_markdown(result.variables, [[short(t) for t in row] for row in result.rows])
+
+
+def select_csv(result: Select) -> str:
+    return as_delimited(result.variables, [[plain(t) for t in row] for row in result.rows], ",")
+
+
+def select_tsv(result: Select) -> str:
+    """SPARQL 1.1 TSV: terms in N-Triples syntax, variables with '?'."""
+    lines = ["\t".join("?" + v for v in result.variables)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def select_json(result: Select) -> str:
+    bindings = [
+        {v: json_term(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
+        for row in result.rows
+    ]
+    doc = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+SELECT_FORMATS: dict[str, Callable[[Select], str]] = {
+    "table": select_table,
+    "csv": select_csv,
+    "tsv": select_tsv,
+    "json": select_json,
+    "md": select_markdown,
+}

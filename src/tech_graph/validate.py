@@ -1,0 +1,177 @@
+"""Validation: the SHACL shapes through pyshacl, plus the checks SHACL cannot express."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .load import Source, project_root, shapes_path
+from .namespaces import PROV, RDF, RDFS, TG, TGR, compact
+from .store import Store
+
+_PREFIX = re.compile(r"@prefix\s+([\w.-]*):\s*<([^>]*)>", re.I)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One broken rule on one node, with where the node is written down."""
+
+    where: str
+    node: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.node}: [{self.rule}] {self.message}"
+
+
+class Locator:
+    """Finds the file and line where a node is described, by reading the Turtle as text."""
+
+    def __init__(self, sources: Sequence[Source]) -> None:
+        self.sources = sources
+
+    @cached_property
+    def _files(self) -> list[tuple[str, list[str], dict[str, str]]]:
+        files = []
+        for source in self.sources:
+            try:
+                text = source.path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            files.append((display_path(source.path), text.splitlines(), dict(_PREFIX.findall(text))))
+        return files
+
+    def __call__(self, iri: str) -> str:
+        fallback = None
+        for name, lines, prefixes in self._files:
+            spellings = [f"<{iri}>"] + [
+                f"{p}:{iri[len(ns):]}" for p, ns in prefixes.items() if ns and iri.startswith(ns)
+            ]
+            pattern = re.compile(r"(?:^|[\s;,(\[])(" + "|".join(map(re.escape, spellings)) + r")(?=[\s;,.)\]]|$)")
+            for number, line in enumerate(lines, 1):
+                if pattern.search(line):
+                    if line.startswith(tuple(spellings)):
+                        return f"{name}:{number}"
+                    fallback = fallback or f"{name}:{number}"
+        return fallback or "(graph)"
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value)
+    return term.value if isinstance(term, ox.Literal | ox.BlankNode) else str(term)
+
+
+def shacl_problems(store: Store, locate: Locator) -> list[Problem]:
+    """Run the shapes over the union of all graphs (the ontology supplies rdfs:subClassOf)."""
+    import pyshacl
+    import rdflib
+    from rdflib.namespace import SH
+
+    data = rdflib.Graph()
+    data.parse(data=ox.serialize((q.triple for q in store.quads()), format=ox.RdfFormat.N_TRIPLES), format="nt")
+    shapes = rdflib.Graph().parse(shapes_path(), format="turtle")
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, advanced=True, inference="none")
+    if conforms:
+        return []
+    problems = []
+    assert isinstance(report, rdflib.Graph)
+    for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        shape = report.value(result, SH.sourceShape)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        message = str(report.value(result, SH.resultMessage) or "violates a shape")
+        if value is not None and isinstance(value, rdflib.Literal):
+            message += f" (found {value.n3(data.namespace_manager)})"
+        rule = str(shape).rsplit("#", 1)[-1] if isinstance(shape, rdflib.URIRef) else "shape"
+        if path is not None and isinstance(path, rdflib.URIRef):
+            rule += f" {compact(str(path))}"
+        node = compact(str(focus)) if isinstance(focus, rdflib.URIRef) else str(focus)
+        problems.append(Problem(locate(str(focus)), node, rule, message))
+    return problems
+
+
+def quote_problems(store: Store, locate: Locator) -> list[Problem]:
+    """Every excerpt of a local article must occur in its text, whitespace collapsed."""
+    rows = store.query(f"""
+        SELECT ?excerpt ?quote ?file WHERE {{
+            ?excerpt a <{TG}Excerpt> ; <{PROV}value> ?quote ; <{PROV}wasQuotedFrom> ?doc .
+            ?doc <{TG}localFile> ?file .
+        }}""")
+    texts: dict[str, str | None] = {}
+    problems = []
+    for excerpt, quote, file in getattr(rows, "rows", []):
+        name = _text(file)
+        if name not in texts:
+            path = Path(name) if Path(name).is_absolute() else project_root() / name
+            try:
+                texts[name] = collapse(path.read_text(encoding="utf-8"))
+            except OSError:
+                texts[name] = None
+        text = texts[name]
+        iri = excerpt.value if isinstance(excerpt, ox.NamedNode) else _text(excerpt)
+        if text is None:
+            message = f"cannot read the source text {name}"
+            problems.append(Problem(locate(iri), _text(excerpt), "quote-in-source", message))
+        elif collapse(_text(quote)) not in text:
+            problems.append(Problem(locate(iri), _text(excerpt), "quote-in-source",
+                                    f"quote does not occur in {name}: {_text(quote)[:70]!r}; copy it verbatim"))
+    return problems
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def description_problems(store: Store, locate: Locator) -> list[Problem]:
+    """IRIs of ours used but never described, and typed nodes without a label."""
+    used = store.query(f"""
+        SELECT DISTINCT ?node WHERE {{
+            {{ ?node ?p ?o }} UNION {{ ?s ?p ?node }}
+            FILTER (isIRI(?node) && STRSTARTS(STR(?node), "{TGR}"))
+            FILTER NOT EXISTS {{ ?node <{RDF}type> ?type }}
+        }} ORDER BY ?node""")
+    unlabelled = store.query(f"""
+        SELECT DISTINCT ?node WHERE {{
+            ?node <{RDF}type> ?type .
+            FILTER (isIRI(?node))
+            FILTER NOT EXISTS {{ ?node <{RDFS}label> ?label }}
+        }} ORDER BY ?node""")
+    problems = []
+    for (node,) in getattr(used, "rows", []):
+        assert isinstance(node, ox.NamedNode)
+        problems.append(Problem(locate(node.value), compact(node.value), "described",
+                                "is used but never described; give it an rdf:type and an rdfs:label"))
+    for (node,) in getattr(unlabelled, "rows", []):
+        assert isinstance(node, ox.NamedNode)
+        problems.append(Problem(locate(node.value), compact(node.value), "labelled",
+                                "has no rdfs:label; add one"))
+    return problems
+
+
+def validate(store: Store, sources: Iterable[Source]) -> list[Problem]:
+    """All problems, sorted by file and line; an empty list means the graph is clean."""
+    locate = Locator(list(sources))
+    problems = shacl_problems(store, locate) + quote_problems(store, locate) + description_problems(store, locate)
+    return sorted(set(problems), key=lambda p: (p.where.rsplit(":", 1)[0], _line(p.where), p.node, p.rule))
+
+
+def _line(where: str) -> int:
+    tail = where.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
