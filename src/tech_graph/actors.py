@@ -1,0 +1,60 @@
+"""Naming things on the command line: an actor or place by IRI, compact IRI, label or Chinese name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .namespaces import PREFIXES, TG
+from .query import closest
+from .store import Select, Store
+
+
+@dataclass(frozen=True)
+class Named:
+    iri: str
+    label: str
+
+
+def members(store: Store, class_iri: str) -> list[tuple[str, list[str]]]:
+    """(IRI, names) of every member of a class or its subclasses, names = labels and alternate names."""
+    result = store.query(f"""
+        SELECT ?node ?name WHERE {{
+            ?node a/rdfs:subClassOf* <{class_iri}> .
+            {{ ?node rdfs:label ?name }} UNION {{ ?node schema:alternateName ?name }}
+        }} ORDER BY ?node ?name""")
+    assert isinstance(result, Select)
+    found: dict[str, list[str]] = {}
+    for node, name in result.rows:
+        if isinstance(node, ox.NamedNode) and isinstance(name, ox.Literal):
+            found.setdefault(node.value, []).append(name.value)
+    return list(found.items())
+
+
+def expand(name: str) -> str | None:
+    """A full IRI from `<iri>`, `http...` or `prefix:local`; None for a plain name."""
+    if name.startswith("<") and name.endswith(">"):
+        return name[1:-1]
+    if name.startswith(("http://", "https://", "urn:")):
+        return name
+    prefix, sep, local = name.partition(":")
+    if sep and prefix in PREFIXES and " " not in name:
+        return PREFIXES[prefix] + local
+    return None
+
+
+def resolve(store: Store, name: str, class_iri: str = TG + "Actor", what: str = "actor") -> Named:
+    """The one member a user means, matched by IRI or case-insensitively by name.
+
+    An unknown name raises an InputError listing the closest names.
+    """
+    known = members(store, class_iri)
+    iri = expand(name)
+    wanted = name.strip().casefold()
+    for node, names in known:
+        local = node.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        if node == iri or wanted in (n.casefold() for n in names) or wanted == local.casefold():
+            return Named(node, names[0])
+    labels = sorted({n for _, names in known for n in names})
+    raise closest(name, labels, what)
