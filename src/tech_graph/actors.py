@@ -18,15 +18,16 @@ class Named:
 
 
 def members(store: Store, class_iri: str) -> list[tuple[str, list[str]]]:
-    """(IRI, names) of every member of a class or its subclasses, names = labels and alternate names."""
+    """(IRI, names) of every member of a class or its subclasses: labels first, then alternate names."""
     result = store.query(f"""
-        SELECT ?node ?name WHERE {{
+        SELECT ?node ?name ?rank WHERE {{
             ?node a/rdfs:subClassOf* <{class_iri}> .
-            {{ ?node rdfs:label ?name }} UNION {{ ?node schema:alternateName ?name }}
-        }} ORDER BY ?node ?name""")
+            {{ ?node rdfs:label ?name BIND (0 AS ?rank) }}
+            UNION {{ ?node schema:alternateName ?name BIND (1 AS ?rank) }}
+        }} ORDER BY ?node ?rank ?name""")
     assert isinstance(result, Select)
     found: dict[str, list[str]] = {}
-    for node, name in result.rows:
+    for node, name, _rank in result.rows:
         if isinstance(node, ox.NamedNode) and isinstance(name, ox.Literal):
             found.setdefault(node.value, []).append(name.value)
     return list(found.items())
