@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +38,16 @@ class Source:
     graph: str = GRAPH_USER
 
 
+HOME_ENV = "TECH_GRAPH_HOME"
+
+
 def project_root() -> Path:
-    """The folder holding `graph/` and `ontology/`: the checkout, or the installed copy."""
+    """The folder holding `graph/` and `ontology/`: $TECH_GRAPH_HOME, the checkout, or the installed copy."""
+    if home := os.environ.get(HOME_ENV):
+        root = Path(home)
+        if not ((root / "graph").is_dir() and (root / "ontology").is_dir()):
+            raise InputError(f"{HOME_ENV}={home} has no graph/ and ontology/ folders; point it at a tech-graph copy")
+        return root
     here = Path(__file__).resolve().parent
     for root in (here.parents[1], here / "_bundled"):
         if (root / "graph").is_dir() and (root / "ontology").is_dir():
