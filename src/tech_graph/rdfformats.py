@@ -1,14 +1,27 @@
-"""The RDF serialization formats, by the names users type, with their suffixes and media types."""
+"""The RDF serialization formats, by the names users type, and deterministic writers for them.
+
+One registry serves `query` (CONSTRUCT/DESCRIBE output) and `export`. Output is
+byte-identical for the same graph: blank nodes get RDFC-1.0 canonical labels,
+statements are sorted, and prefixes are declared in one fixed order, so that a
+diff of two exports shows only what changed in the graph.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from .errors import InputError
-from .namespaces import PREFIXES
+from .namespaces import PREFIXES, RDF, RDFS, XSD
+
+CONTEXT_IRI = "https://w3id.org/tech-graph/context.jsonld"
 
 
 @dataclass(frozen=True)
@@ -17,30 +30,205 @@ class RdfFormat:
     ox_format: ox.RdfFormat
     suffix: str
     media_type: str
+    title: str
+    aliases: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
 
     @property
     def quads(self) -> bool:
+        """Whether the format keeps named graphs."""
         return self.ox_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
 
 
 RDF_FORMATS: dict[str, RdfFormat] = {
     f.name: f
     for f in (
-        RdfFormat("turtle", ox.RdfFormat.TURTLE, ".ttl", "text/turtle"),
-        RdfFormat("nt", ox.RdfFormat.N_TRIPLES, ".nt", "application/n-triples"),
-        RdfFormat("nq", ox.RdfFormat.N_QUADS, ".nq", "application/n-quads"),
-        RdfFormat("trig", ox.RdfFormat.TRIG, ".trig", "application/trig"),
-        RdfFormat("jsonld", ox.RdfFormat.JSON_LD, ".jsonld", "application/ld+json"),
-        RdfFormat("rdfxml", ox.RdfFormat.RDF_XML, ".rdf", "application/rdf+xml"),
+        RdfFormat("turtle", ox.RdfFormat.TURTLE, ".ttl", "text/turtle", "Turtle", ("ttl",), (".turtle",)),
+        RdfFormat("nt", ox.RdfFormat.N_TRIPLES, ".nt", "application/n-triples", "N-Triples", ("ntriples", "n-triples")),
+        RdfFormat("nq", ox.RdfFormat.N_QUADS, ".nq", "application/n-quads", "N-Quads", ("nquads", "n-quads")),
+        RdfFormat("trig", ox.RdfFormat.TRIG, ".trig", "application/trig", "TriG"),
+        RdfFormat("jsonld", ox.RdfFormat.JSON_LD, ".jsonld", "application/ld+json", "JSON-LD, compacted", ("json-ld",)),
+        RdfFormat("rdfxml", ox.RdfFormat.RDF_XML, ".rdf", "application/rdf+xml", "RDF/XML", ("xml", "rdf/xml"),
+                  (".owl", ".xml")),
     )
 }
 TRIPLE_FORMATS = [name for name, f in RDF_FORMATS.items() if not f.quads]
+_ALIASES = {alias: f.name for f in RDF_FORMATS.values() for alias in (f.name, *f.aliases)}
 
 
 def rdf_format(name: str) -> RdfFormat:
-    if name not in RDF_FORMATS:
+    key = _ALIASES.get(name.lower())
+    if key is None:
         raise InputError(f"unknown RDF format {name!r}; use one of {', '.join(RDF_FORMATS)}")
-    return RDF_FORMATS[name]
+    return RDF_FORMATS[key]
+
+
+def find_rdf_format(name: str) -> RdfFormat | None:
+    """The format a name or alias means, or None."""
+    key = _ALIASES.get(name.lower())
+    return RDF_FORMATS[key] if key else None
+
+
+def rdf_format_for_path(path: str | Path) -> RdfFormat | None:
+    """The format a file name implies (`.ttl`, `.nq.gz`, ...), or None."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    if not suffixes:
+        return None
+    for fmt in RDF_FORMATS.values():
+        if suffixes[-1] in (fmt.suffix, *fmt.suffixes):
+            return fmt
+    return None
+
+
+# -- stable order -------------------------------------------------------------------------------
+
+_FIRST_PREDICATES = {RDF + "type": 0, RDFS + "label": 1}
+
+
+def _term_key(term: object) -> tuple[int, str, str]:
+    if isinstance(term, ox.NamedNode):
+        return (0, term.value, "")
+    if isinstance(term, ox.BlankNode):
+        return (1, term.value, "")
+    if isinstance(term, ox.Literal):
+        return (2, term.value, term.language or term.datatype.value)
+    if isinstance(term, ox.DefaultGraph):
+        return (-1, "", "")
+    return (3, str(term), "")
+
+
+def _quad_key(quad: ox.Quad) -> tuple[Any, ...]:
+    p = quad.predicate.value
+    return (_term_key(quad.graph_name), _term_key(quad.subject), _FIRST_PREDICATES.get(p, 2), p,
+            _term_key(quad.object))
+
+
+def canonical(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The quads without duplicates, blank nodes relabelled by RDFC-1.0, in a stable order.
+
+    Subjects sort by IRI, and within a subject rdf:type and rdfs:label come first.
+    """
+    unique = set(quads)
+    if any(isinstance(t, ox.BlankNode) for q in unique for t in (q.subject, q.object, q.graph_name)):
+        dataset = ox.Dataset(unique)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        unique = set(dataset)
+    return sorted(unique, key=_quad_key)
+
+
+def as_triples(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The union of all graphs, as quads in the default graph."""
+    return [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
+
+
+def used_prefixes(quads: Iterable[ox.Quad]) -> dict[str, str]:
+    """Our prefixes that some IRI in the quads starts with, in PREFIXES order."""
+    iris = set()
+    for q in quads:
+        for term in (q.subject, q.predicate, q.object, q.graph_name):
+            if isinstance(term, ox.NamedNode):
+                iris.add(term.value)
+            elif isinstance(term, ox.Literal):
+                iris.add(term.datatype.value)
+    return {p: ns for p, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
+
+
+# -- writers ----------------------------------------------------------------------------------
+
+_PREFIX_LINE = re.compile(rb"^@prefix ([\w.-]*): <[^>]*> \.\n", re.M)
+_XMLNS = re.compile(rb'\s+xmlns:([\w.-]+)="[^"]*"')
+
+
+def _order_turtle_prefixes(data: bytes, prefixes: dict[str, str]) -> bytes:
+    """pyoxigraph writes prefixes in hash order; rewrite the header in our fixed order."""
+    body = _PREFIX_LINE.sub(b"", data, count=len(prefixes))
+    head = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items()).encode()
+    return head + body
+
+
+def _order_xmlns(data: bytes) -> bytes:
+    """Sort the namespace declarations on the rdf:RDF element."""
+    start = data.find(b"<rdf:RDF")
+    if start < 0:
+        return data
+    end = data.index(b">", start)
+    tag = data[start:end]
+    attrs = sorted(m.group(0).strip() for m in _XMLNS.finditer(tag))
+    rest = _XMLNS.sub(b"", tag)
+    return data[:start] + rest + b" " + b" ".join(attrs) + data[end:]
+
+
+def _serialize_ox(quads: list[ox.Quad], fmt: RdfFormat) -> bytes:
+    prefixes = used_prefixes(quads)
+    items: list[ox.Quad] | list[ox.Triple] = quads if fmt.quads else [q.triple for q in quads]
+    data = ox.serialize(items, format=fmt.ox_format, prefixes=prefixes)
+    assert data is not None  # no output file given: bytes come back
+    if fmt.ox_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        return _order_turtle_prefixes(data, prefixes)
+    if fmt.ox_format is ox.RdfFormat.RDF_XML:
+        return _order_xmlns(data)
+    return data
+
+
+@cache
+def jsonld_context() -> dict[str, Any]:
+    """The published @context (`ontology/context.jsonld`), read from the local file."""
+    from .load import project_root
+
+    path = project_root() / "ontology" / "context.jsonld"
+    context: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return context
+
+
+def offline_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A pyld document loader that serves our context from disk and fetches nothing."""
+    if url == CONTEXT_IRI:
+        return {"contextUrl": None, "documentUrl": url, "document": jsonld_context()}
+    raise InputError(f"JSON-LD processing asked for {url}; tech-graph does not fetch remote documents")
+
+
+_NATIVE = {XSD + "integer": re.compile(r"^-?(0|[1-9][0-9]*)$"), XSD + "boolean": re.compile(r"^(true|false)$")}
+
+
+def _native_types_are_lossless(quads: list[ox.Quad]) -> bool:
+    """JSON numbers and booleans only when they give back the same literals."""
+    for q in quads:
+        o = q.object
+        if isinstance(o, ox.Literal):
+            dt = o.datatype.value
+            if dt == XSD + "double" or (dt in _NATIVE and not _NATIVE[dt].match(o.value)):
+                return False
+    return True
+
+
+def _serialize_jsonld(quads: list[ox.Quad]) -> bytes:
+    """Compacted JSON-LD with our context inlined: plain JSON objects with short keys.
+
+    The union of the graphs goes out as one `@graph` array of nodes sorted by id.
+    """
+    from pyld import jsonld
+
+    nquads = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
+    assert nquads is not None
+    options = {"format": "application/n-quads", "useNativeTypes": _native_types_are_lossless(quads)}
+    expanded = jsonld.from_rdf(nquads.decode("utf-8"), options)
+    context = jsonld_context()
+    compacted = jsonld.compact(expanded, context, {"documentLoader": offline_loader})
+    if "@graph" not in compacted:  # a single node comes back unwrapped
+        body = {k: v for k, v in compacted.items() if k != "@context"}
+        compacted = {"@context": compacted["@context"], "@graph": [body] if body else []}
+    return (json.dumps(compacted, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def serialize_quads(quads: Iterable[ox.Quad], name: str) -> bytes:
+    """Quads in any of our formats; triple formats get the union of the graphs."""
+    fmt = rdf_format(name)
+    chosen = canonical(quads if fmt.quads else as_triples(quads))
+    if fmt.ox_format is ox.RdfFormat.JSON_LD:
+        return _serialize_jsonld(chosen)
+    return _serialize_ox(chosen, fmt)
 
 
 def serialize_triples(triples: Iterable[ox.Triple], name: str) -> bytes:
@@ -48,6 +236,5 @@ def serialize_triples(triples: Iterable[ox.Triple], name: str) -> bytes:
     fmt = rdf_format(name)
     if fmt.quads:
         raise InputError(f"{name} holds quads; for triples use one of {', '.join(TRIPLE_FORMATS)}")
-    data = ox.serialize(triples, format=fmt.ox_format, prefixes=PREFIXES)
-    assert data is not None  # no output file given: bytes come back
-    return data
+    return serialize_quads((ox.Quad(t.subject, t.predicate, t.object) for t in triples), fmt.name)
+
