@@ -219,5 +219,36 @@ def stats(output: str) -> None:
     emit(output, "\n".join(parts))
 
 
+@cli.command()
+@graph_options
+def load() -> None:
+    """Load the bundled graph and your --data files into a persistent store or server, once.
+
+    Replaces what an earlier load put there; a failed load leaves it intact.
+    Later commands with the same --store open it without parsing any Turtle.
+
+    Example: tech-graph load --store oxigraph:tech.db --data my-events.ttl
+    """
+    from .store import load_store
+
+    s = session()
+    click.echo(load_store(s.store_spec, s.sources))
+
+
+@cli.command()
+@click.option("--triples", "-n", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="About how many triples to write.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The same seed writes the same graph.")
+@output_option
+def synth(triples: int, seed: int, output: str) -> None:
+    """Write a synthetic graph shaped like ours, as N-Triples, for benchmarks and scale tests.
+
+    Example: tech-graph synth --triples 1000000 --seed 1 -o synth-1m.nt
+    """
+    from .synth import synth_ntriples
+
+    emit(output, synth_ntriples(triples, seed))
+
+
 def main() -> None:
     cli(prog_name="tech-graph")
