@@ -250,5 +250,110 @@ def synth(triples: int, seed: int, output: str) -> None:
     emit(output, synth_ntriples(triples, seed))
 
 
+@cli.command("export")
+@click.option("-f", "--format", "fmt", help="See --list-formats; default: from the -o suffix, else turtle.")
+@click.option("--include-ontology", is_flag=True, help="RDF: add the ontology (its own named graph in nq/trig).")
+@click.option("--data-only", is_flag=True, help="RDF: only the curated data and your --data files, no sources.")
+@click.option("--network", default="actor", show_default=True, help="Graph formats: actor or event-actor.")
+@click.option("--until", help="Graph formats: the actor network as of a date (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--list-formats", is_flag=True, help="List the formats and exit.")
+@output_option
+@graph_options
+def export_command(fmt: str | None, include_ontology: bool, data_only: bool, network: str, until: str | None,
+                   list_formats: bool, output: str) -> None:
+    """Export the triples (RDF), the networks (GraphML, GEXF, Neo4j, node-link) or tables (CSV, TSV).
+
+    Output is deterministic: the same graph gives byte-identical files.
+    Neo4j writes three files: give -o FOLDER or -o FILE.zip.
+
+    Example: tech-graph export -o tech-graph.trig
+    """
+    from .dates import parse_user_date
+    from .errors import InputError
+    from .export import EXPORTERS, ExportRequest, export, find_exporter, graph_selection, write_files
+    from .tables import as_table
+
+    if list_formats:
+        rows = [[e.name, e.kind, " ".join(e.suffixes), e.description] for e in EXPORTERS.values()]
+        click.echo(as_table(["format", "kind", "suffixes", "what"], rows), nl=False)
+        return
+    exp = find_exporter(fmt, output)
+    if exp.kind != "rdf" and (include_ontology or data_only):
+        raise InputError(f"--include-ontology and --data-only choose triples; {exp.name} is not an RDF format")
+    graphs = graph_selection(include_ontology, data_only)
+    until_date = parse_user_date(until, "--until").end if until else None
+    result = export(ExportRequest(session().store, graphs, network, until_date), exp)
+    if isinstance(result, dict):
+        for path in write_files(output, result):
+            click.echo(f"wrote {path}", err=True)
+    else:
+        emit(output, result)
+
+
+TIMELINE_FORMATS = ("table", "csv", "json", "md", "timelinejs")
+
+
+@cli.command()
+@click.option("--actor", help="Only events this actor takes part in, in any role (IRI, tgr:name or label).")
+@click.option("--type", "type_", help="Only events of this class or its subclasses (tg:Deal or a label).")
+@click.option("--from", "start", help="Only events that overlap this date or later (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--to", "end", help="Only events that overlap this date or earlier.")
+@click.option("--place", help="Only events in this place or a place within it (IRI or label).")
+@click.option("--as-of", "as_of", help="The world on that date: events so far and relationships that held.")
+@click.option("--format", "fmt", help=f"{', '.join(TIMELINE_FORMATS)} (default: table).")
+@click.option("--html", "html_file", help="Also write the interactive timeline page (one offline HTML file).")
+@output_option
+@graph_options
+def timeline(actor: str | None, type_: str | None, start: str | None, end: str | None, place: str | None,
+             as_of: str | None, fmt: str | None, html_file: str | None, output: str) -> None:
+    """Show the events in time order, each date at its own precision.
+
+    With --html FILE, write the timeline page (and print the table only if
+    --format or -o is given too).
+
+    Example: tech-graph timeline --actor Alibaba --from 2020-11 --html timeline.html
+    """
+    from . import timeline as tl
+    from .errors import InputError
+    from .tables import as_delimited, as_markdown, as_table
+
+    if fmt is not None and fmt not in TIMELINE_FORMATS:
+        raise InputError(f"unknown timeline format {fmt!r}; use one of {', '.join(TIMELINE_FORMATS)}")
+    if as_of and (start or end):
+        raise InputError("--as-of already sets the period; give --as-of or --from/--to, not both")
+    store = session().store
+    state = tl.as_of(store, as_of, actor=actor, type=type_, place=place) if as_of else None
+    events = state.events if state else tl.events(store, actor=actor, type=type_, start=start, end=end, place=place)
+
+    if html_file:
+        from .timeline_html import timeline_page
+
+        title = "tech-graph timeline" + (f" as of {state.when.label}" if state else "")
+        emit(html_file, timeline_page(events, tl.event_classes(store), title=title))
+        click.echo(f"wrote {html_file}: {len(events)} events", err=True)
+        if fmt is None and output == "-":
+            return
+
+    fmt = fmt or "table"
+    if fmt == "json":
+        text = tl.events_json(events, state)
+    elif fmt == "timelinejs":
+        text = tl.timelinejs(events)
+    elif fmt == "csv":
+        text = as_delimited(*tl.events_table(events), ",")
+    else:
+        header, rows = tl.reading_table(events) if fmt == "table" else tl.events_table(events)
+        text = as_table(header, rows, max_width=60) if fmt == "table" else as_markdown(header, rows)
+        if state:
+            held_header, held = tl.relationships_table(state.relationships)
+            if fmt == "table":
+                held_text = as_table(held_header[:-1], [r[:-1] for r in held], max_width=60)
+            else:
+                held_text = as_markdown(held_header, held)
+            text = (f"Events by {state.when.label}: {len(events)}\n\n{text}\n"
+                    f"Relationships that held on {state.day:%-d %b %Y}: {len(held)}\n\n{held_text}")
+    emit(output, text)
+
+
 def main() -> None:
     cli(prog_name="tech-graph")

@@ -1,0 +1,508 @@
+"""Export: every exporter is a small function in one registry, behind one interface.
+
+An exporter takes an `ExportRequest` (the store and the user's choices) and
+returns the bytes of one file, or `{name: bytes}` for formats that are several
+files (Neo4j). Three kinds:
+
+- rdf: the triples, in every format of `rdfformats.RDF_FORMATS`;
+- graph: the actor or event-actor network from `network.py` (GraphML, GEXF, Neo4j CSV, node-link JSON);
+- table: events or actors as CSV or TSV.
+
+Every writer is deterministic: the same graph gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError
+from .namespaces import GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SOURCES, GRAPH_USER
+from .rdfformats import RDF_FORMATS, find_rdf_format, serialize_quads
+from .store import Store
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+Files = dict[str, bytes]
+Written = bytes | Files
+Writer = Callable[["ExportRequest"], Written]
+
+NETWORKS = ("actor", "event-actor")
+DEFAULT_GRAPHS = (GRAPH_DATA, GRAPH_SOURCES, GRAPH_USER)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export from which store."""
+
+    store: Store
+    graphs: tuple[str, ...] = DEFAULT_GRAPHS
+    network: str = "actor"
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class Exporter:
+    name: str
+    kind: str  # rdf, graph or table
+    suffixes: tuple[str, ...]
+    description: str
+    write: Writer
+    multi_file: bool = False
+
+
+EXPORTERS: dict[str, Exporter] = {}
+
+
+def exporter(name: str, kind: str, suffixes: tuple[str, ...], description: str, *,
+             multi_file: bool = False) -> Callable[[Writer], Writer]:
+    """Register a writer under a format name."""
+
+    def register(func: Writer) -> Writer:
+        EXPORTERS[name] = Exporter(name, kind, suffixes, description, func, multi_file)
+        return func
+
+    return register
+
+
+def graph_selection(include_ontology: bool, data_only: bool) -> tuple[str, ...]:
+    """The named graphs that go out: by default the data, the sources and the user's files."""
+    if include_ontology and data_only:
+        raise InputError("--include-ontology and --data-only exclude each other; choose one")
+    if data_only:
+        return (GRAPH_DATA, GRAPH_USER)
+    if include_ontology:
+        return (GRAPH_ONTOLOGY, *DEFAULT_GRAPHS)
+    return DEFAULT_GRAPHS
+
+
+# -- choosing a format ---------------------------------------------------------------------------
+
+
+def known_formats() -> str:
+    return ", ".join(EXPORTERS)
+
+
+def find_exporter(name: str | None, output: str) -> Exporter:
+    """The exporter named by --format, else the one the output's suffix implies, else Turtle."""
+    if name:
+        fmt = find_rdf_format(name)
+        key = fmt.name if fmt else name.lower()
+        if key not in EXPORTERS:
+            import difflib
+
+            near = difflib.get_close_matches(key, list(EXPORTERS), n=2, cutoff=0.6)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            raise InputError(f"unknown format {name!r}; {hint}use one of {known_formats()}")
+        return EXPORTERS[key]
+    if output == "-":
+        return EXPORTERS["turtle"]
+    suffixes = [s.lower() for s in Path(output).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    last = suffixes[-1] if suffixes else ""
+    matches = [e for e in EXPORTERS.values() if last and last in e.suffixes]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = " or ".join(e.name for e in matches)
+        raise InputError(f"{output}: the suffix {last} fits {names}; choose with --format")
+    raise InputError(f"{output}: cannot tell the format from the file name; use --format (one of {known_formats()})")
+
+
+# -- RDF -----------------------------------------------------------------------------------------
+
+
+def _rdf_writer(name: str) -> Writer:
+    def write(request: ExportRequest) -> Written:
+        chosen = set(request.graphs)
+        quads = (q for q in request.store.quads() if getattr(q.graph_name, "value", None) in chosen)
+        return serialize_quads(quads, name)
+
+    return write
+
+
+for _fmt in RDF_FORMATS.values():
+    _graphs = "named graphs kept" if _fmt.quads else "union of the graphs"
+    exporter(_fmt.name, "rdf", (_fmt.suffix, *_fmt.suffixes), f"{_fmt.title} ({_graphs})")(_rdf_writer(_fmt.name))
+
+
+# -- networks ------------------------------------------------------------------------------------
+
+
+def projection(request: ExportRequest) -> nx.Graph[Any]:
+    """The actor network (actors linked through events and relationships) or the event-actor network."""
+    from . import network
+
+    if request.network == "actor":
+        return network.actor_network(request.store, until=request.until)
+    if request.network == "event-actor":
+        if request.until is not None:
+            raise InputError("--until applies to the actor network only; drop it or use --network actor")
+        return network.event_actor_network(request.store)
+    raise InputError(f"unknown network {request.network!r}; use one of {', '.join(NETWORKS)}")
+
+
+def _scalar(value: Any) -> str | int | float | bool | None:
+    """A value GraphML and GEXF can hold: no None, no lists."""
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(str(v) for v in value if v is not None) if isinstance(value, set | frozenset) else [
+            str(v) for v in value if v is not None]
+        return "; ".join(items) if items else None
+    return str(value)
+
+
+def clean(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key in sorted(attrs):
+        value = _scalar(attrs[key])
+        if value is not None:
+            out[str(key)] = value
+    return out
+
+
+def tidy(graph: nx.Graph[Any]) -> nx.Graph[Any]:
+    """A copy with plain attribute values, nodes and edges in a stable order."""
+    out = graph.__class__()
+    out.graph.update(clean(graph.graph))
+    for node in sorted(graph.nodes, key=str):
+        out.add_node(node, **clean(graph.nodes[node]))
+    if graph.is_multigraph():
+        edges = sorted(graph.edges(keys=True, data=True), key=lambda e: _edge_key(e[0], e[1], e[3], e[2]))
+        for u, v, key, data in edges:
+            out.add_edge(u, v, key=key, **clean(data))
+    else:
+        for u, v, data in sorted(graph.edges(data=True), key=lambda e: _edge_key(e[0], e[1], e[2])):
+            out.add_edge(u, v, **clean(data))
+    return out
+
+
+def _edge_key(u: Any, v: Any, data: Mapping[str, Any], key: Any = "") -> tuple[str, ...]:
+    a, b = sorted((str(u), str(v)))
+    return (a, b, str(data.get("start") or data.get("date") or ""), str(data.get("relation") or ""),
+            str(data.get("event") or ""), str(key))
+
+
+@exporter("graphml", "graph", (".graphml",), "GraphML of the network (yEd, Cytoscape, Gephi)")
+def write_graphml(request: ExportRequest) -> Written:
+    return graphml_bytes(projection(request))
+
+
+def graphml_bytes(graph: nx.Graph[Any]) -> bytes:
+    import networkx as nx
+
+    text = "\n".join(nx.generate_graphml(tidy(graph), encoding="utf-8", prettyprint=True)) + "\n"
+    return text.encode("utf-8")
+
+
+GEXF_SHAPES = {"dot": "disc", "ellipse": "disc", "circle": "disc", "square": "square", "box": "square",
+               "triangle": "triangle", "triangleDown": "triangle", "diamond": "diamond"}
+
+
+def _rgb(colour: str) -> dict[str, int] | None:
+    m = re.fullmatch(r"#?([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})", colour.strip())
+    if not m:
+        return None
+    r, g, b = (int(x, 16) for x in m.groups())
+    return {"r": r, "g": g, "b": b, "a": 1}
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def dynamic(graph: nx.Graph[Any]) -> nx.Graph[Any]:
+    """Start and end on edges (their dates) and nodes (first and last date they appear), for Gephi's timeline."""
+    out = tidy(graph)
+    out.graph["mode"] = "dynamic"
+    first: dict[Any, str] = {}
+    last: dict[Any, str] = {}
+    for u, v, data in out.edges(data=True):
+        start = _iso(data.get("start")) or _iso(data.get("date"))
+        end = _iso(data.get("end")) or _iso(data.get("date"))
+        for key in ("start", "end"):
+            data.pop(key, None)
+        if start:
+            data["start"] = start
+        if end and (not start or end >= start):
+            data["end"] = end
+        for node in (u, v):
+            for when in (start, end):
+                if when:
+                    first[node] = min(first.get(node, when), when)
+                    last[node] = max(last.get(node, when), when)
+    for node, data in out.nodes(data=True):
+        data.pop("start", None)
+        data.pop("end", None)
+        if node in first:
+            data["start"], data["end"] = first[node], last[node]
+        viz: dict[str, Any] = {}
+        rgb = _rgb(str(data.get("colour", "")))
+        if rgb:
+            viz["color"] = rgb
+        shape = GEXF_SHAPES.get(str(data.get("shape", "")))
+        if shape:
+            viz["shape"] = shape
+        if viz:
+            data["viz"] = viz
+    return out
+
+
+@exporter("gexf", "graph", (".gexf",), "GEXF 1.3, dynamic: Gephi's timeline plays the events in order")
+def write_gexf(request: ExportRequest) -> Written:
+    return gexf_bytes(projection(request))
+
+
+def gexf_bytes(graph: nx.Graph[Any]) -> bytes:
+    import networkx as nx
+
+    text = "\n".join(nx.generate_gexf(dynamic(graph), encoding="utf-8", prettyprint=True, version="1.3")) + "\n"
+    # networkx stamps today's date on <meta>; drop it so the same graph gives the same bytes.
+    text = re.sub(r'(<meta\b[^>]*?)\s+lastmodifieddate="[^"]*"', r"\1", text, count=1)
+    return text.encode("utf-8")
+
+
+@exporter("node-link", "graph", (".json",), "node-link JSON, as d3-force and networkx read it")
+def write_node_link(request: ExportRequest) -> Written:
+    return node_link_bytes(projection(request))
+
+
+def node_link_bytes(graph: nx.Graph[Any]) -> bytes:
+    import networkx as nx
+
+    data = nx.node_link_data(tidy(graph), edges="links")
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+# Neo4j: what `neo4j-admin database import full` reads, and a Cypher script that loads the same files.
+
+NEO4J_BASE_LABEL = "TechGraph"
+
+
+def _local(iri: str) -> str:
+    return re.split(r"[#/]", iri.rstrip("/#"))[-1]
+
+
+def neo4j_type(data: Mapping[str, Any]) -> str:
+    """`tg:hasRegulator` -> HAS_REGULATOR, `co-participant` -> CO_PARTICIPANT."""
+    name = _local(str(data.get("relation_iri") or "")) or str(data.get("relation") or "related")
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper() or "RELATED"
+
+
+def neo4j_labels(data: Mapping[str, Any]) -> list[str]:
+    """TechGraph, then the node's kind (Actor, Event) and its class (Company, Investigation)."""
+    labels = [NEO4J_BASE_LABEL]
+    for name in (str(data.get("kind") or "").title(), _local(str(data.get("class") or ""))):
+        name = re.sub(r"[^A-Za-z0-9_]", "", name)
+        if name and name not in labels:
+            labels.append(name)
+    return labels
+
+
+def _csv(header: list[str], rows: Iterable[list[str]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _cypher_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _cypher_name(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def neo4j_files(graph: nx.Graph[Any]) -> Files:
+    """nodes.csv, relationships.csv and load.cypher."""
+    g = tidy(graph)
+    skip = {"id", "labels"}
+    node_props = sorted({k for _, d in g.nodes(data=True) for k in d if k not in skip})
+    edges = list(g.edges(data=True))
+    edge_props = sorted({k for *_, d in edges for k in d})
+    node_rows = []
+    label_sets: dict[str, list[str]] = {}
+    for node, data in g.nodes(data=True):
+        labels = neo4j_labels(data)
+        label_sets[";".join(labels)] = labels
+        node_rows.append([str(node), ";".join(labels), *(str(data.get(k, "")) for k in node_props)])
+    rel_rows = []
+    types = set()
+    for u, v, data in edges:
+        rel_type = neo4j_type(data)
+        types.add(rel_type)
+        rel_rows.append([str(u), str(v), rel_type, *(str(data.get(k, "")) for k in edge_props)])
+    nodes_csv = _csv(["id:ID", ":LABEL", *node_props], node_rows)
+    rels_csv = _csv([":START_ID", ":END_ID", ":TYPE", *edge_props], rel_rows)
+    return {"nodes.csv": nodes_csv, "relationships.csv": rels_csv,
+            "load.cypher": neo4j_script(label_sets, sorted(types), node_props, edge_props).encode("utf-8")}
+
+
+def neo4j_script(label_sets: Mapping[str, list[str]], types: list[str], node_props: list[str],
+                 edge_props: list[str]) -> str:
+    """LOAD CSV statements that build the same graph as neo4j-admin would from the CSV files."""
+    lines = [
+        "// tech-graph network for Neo4j 5. Copy nodes.csv and relationships.csv into Neo4j's import folder,",
+        "// then run: cypher-shell -u neo4j -p PASSWORD -f load.cypher",
+        "// (Or, into an empty database: neo4j-admin database import full neo4j "
+        "--nodes=nodes.csv --relationships=relationships.csv)",
+        f"CREATE CONSTRAINT tech_graph_id IF NOT EXISTS FOR (n:{NEO4J_BASE_LABEL}) REQUIRE n.id IS UNIQUE;",
+        "",
+    ]
+    node_set = [f"n.{_cypher_name(p)} = row.{_cypher_name(p)}" for p in node_props]
+    for key in sorted(label_sets):
+        extra = "".join(f":{_cypher_name(label)}" for label in label_sets[key][1:])
+        assignments = ([f"n{extra}"] if extra else []) + node_set
+        lines += [
+            "LOAD CSV WITH HEADERS FROM 'file:///nodes.csv' AS row",
+            f"WITH row WHERE row.`:LABEL` = {_cypher_string(key)}",
+            f"MERGE (n:{NEO4J_BASE_LABEL} {{id: row.`id:ID`}})"
+            + (f"\nSET {', '.join(assignments)};" if assignments else ";"),
+            "",
+        ]
+    edge_set = ", ".join(f"r.{_cypher_name(p)} = row.{_cypher_name(p)}" for p in edge_props)
+    for rel_type in types:
+        lines += [
+            "LOAD CSV WITH HEADERS FROM 'file:///relationships.csv' AS row",
+            f"WITH row WHERE row.`:TYPE` = {_cypher_string(rel_type)}",
+            f"MATCH (a:{NEO4J_BASE_LABEL} {{id: row.`:START_ID`}}), (b:{NEO4J_BASE_LABEL} {{id: row.`:END_ID`}})",
+            f"CREATE (a)-[r:{_cypher_name(rel_type)}]->(b)" + (f"\nSET {edge_set};" if edge_set else ";"),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+@exporter("neo4j", "graph", (".zip",),
+          "Neo4j: nodes.csv + relationships.csv (neo4j-admin import) + load.cypher; -o FOLDER or FILE.zip",
+          multi_file=True)
+def write_neo4j(request: ExportRequest) -> Written:
+    return neo4j_files(projection(request))
+
+
+# -- tables --------------------------------------------------------------------------------------
+
+
+def _delimited(header: list[str], rows: Iterable[Iterable[str]], delimiter: str) -> bytes:
+    from .tables import as_delimited
+
+    return as_delimited(header, [list(r) for r in rows], delimiter).encode("utf-8")
+
+
+ACTORS_QUERY = """
+SELECT ?actor ?label ?class ?classLabel
+       (GROUP_CONCAT(DISTINCT ?alt; SEPARATOR="; ") AS ?alternateNames)
+       (SAMPLE(?country) AS ?countryIri) (SAMPLE(?countryLabel0) AS ?countryLabel)
+       (COUNT(DISTINCT ?event) AS ?events)
+WHERE {
+  ?actor a ?class ; rdfs:label ?label .
+  ?class rdfs:subClassOf* tg:Actor .
+  FILTER NOT EXISTS { ?actor a ?sub . ?sub rdfs:subClassOf+ ?class . FILTER (?sub != ?class) }
+  OPTIONAL { ?class rdfs:label ?classLabel }
+  OPTIONAL { ?actor schema:alternateName ?alt }
+  OPTIONAL { ?actor tg:headquarteredIn|tg:jurisdiction|tg:locatedIn ?country .
+             OPTIONAL { ?country rdfs:label ?countryLabel0 } }
+  OPTIONAL { ?event ?role ?actor . ?role rdfs:subPropertyOf* sem:hasActor . }
+}
+GROUP BY ?actor ?label ?class ?classLabel
+ORDER BY LCASE(STR(?label)) ?actor ?class
+"""
+
+ACTOR_HEADER = ["iri", "label", "class", "class_label", "alternate_names", "country", "events"]
+
+
+def actors_table(store: Store) -> tuple[list[str], list[list[str]]]:
+    """One row per actor: its most specific class, names, country and how many events it is in."""
+    from .namespaces import compact
+    from .store import Select
+    from .tables import plain
+
+    result = store.query(ACTORS_QUERY, where="the actors table query")
+    assert isinstance(result, Select)
+    rows = []
+    for r in result.dicts():
+        rows.append([plain(r["actor"]), plain(r["label"]), compact(plain(r["class"])), plain(r["classLabel"]),
+                     plain(r["alternateNames"]), plain(r["countryLabel"]) or plain(r["countryIri"]),
+                     plain(r["events"])])
+    return ACTOR_HEADER, rows
+
+
+def events_table(store: Store) -> tuple[list[str], list[list[str]]]:
+    """One row per event, from the timeline's own table."""
+    from . import timeline
+
+    header, rows = timeline.events_table(timeline.events(store))
+    return list(header), [[str(c) for c in row] for row in rows]
+
+
+def _table_writer(build: Callable[[Store], tuple[list[str], list[list[str]]]],
+                  delimiter: str) -> Writer:
+    def write(request: ExportRequest) -> Written:
+        header, rows = build(request.store)
+        return _delimited(header, rows, delimiter)
+
+    return write
+
+
+for _table, _build in (("events", events_table), ("actors", actors_table)):
+    for _kind, _delim in (("csv", ","), ("tsv", "\t")):
+        exporter(f"{_table}-{_kind}", "table", (f".{_kind}",),
+                 f"{_table}, one row each, {_kind.upper()}")(_table_writer(_build, _delim))
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def export(request: ExportRequest, exp: Exporter) -> Written:
+    return exp.write(request)
+
+
+def write_files(output: str, files: Files) -> list[str]:
+    """Several files into a folder (created if missing) or a .zip; each file written atomically."""
+    from .output import write_output
+
+    if output == "-":
+        raise InputError("this format writes several files; give -o FOLDER or -o FILE.zip")
+    target = Path(output)
+    if target.suffix.lower() == ".zip":
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(files):
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, files[name])
+        write_output(target, buf.getvalue())
+        return [str(target)]
+    if target.exists() and not target.is_dir():
+        raise InputError(f"cannot write {target}: it is a file; give a folder or a .zip name")
+    if not target.parent.is_dir():
+        raise InputError(f"cannot write {target}: folder {target.parent} does not exist; create it first")
+    try:
+        target.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create folder {target}: {exc.strerror}; choose a writable path") from None
+    written = []
+    for name in sorted(files):
+        write_output(target / name, files[name])
+        written.append(str(target / name))
+    return written
