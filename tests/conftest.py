@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +18,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tech_graph.store import OxigraphStore, memory_store
+from tech_graph.load import bundled_sources
+from tech_graph.store import (
+    Endpoints,
+    OxigraphStore,
+    SparqlStore,
+    Store,
+    load_disk_store,
+    memory_store,
+    open_disk_store,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -99,3 +114,82 @@ def page(browser: Any) -> Iterator[PageWatch]:
     watch = watch_page(browser)
     yield watch
     watch.page.close()
+
+
+# --- Stores: the same tests on memory, oxigraph:PATH and a real SPARQL server ------------------
+
+
+def oxigraph_binary() -> str | None:
+    """The server from the PyPI `oxigraph` package (in the venv's bin, or on PATH)."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    return str(beside) if beside.is_file() else shutil.which("oxigraph")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_oxigraph(location: Path) -> Iterator[str]:
+    """`oxigraph serve` on a free loopback port; yields its query URL and stops it at the end."""
+    binary = oxigraph_binary()
+    require("the oxigraph server (pip install oxigraph)", binary)
+    assert binary
+    port = free_port()
+    log = (location.parent / f"{location.name}.log").open("wb")
+    proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    require(f"a running oxigraph server (see {log.name})", False)
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Oxigraph SPARQL server for the session; the value is its query URL."""
+    with running_oxigraph(tmp_path_factory.mktemp("oxigraph-server") / "data") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def disk_store(tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
+    """The bundled graph in an oxigraph:PATH store, loaded the way `tech-graph load` does."""
+    path = tmp_path_factory.mktemp("disk-store") / "tech.db"
+    load_disk_store(path, bundled_sources())
+    return open_disk_store(path)
+
+
+@pytest.fixture(scope="session")
+def server_store(oxigraph_server: str) -> SparqlStore:
+    """The bundled graph uploaded to the session's Oxigraph server."""
+    store = SparqlStore(Endpoints.parse(oxigraph_server), f"sparql:{oxigraph_server}")
+    store.load(bundled_sources())
+    return store
+
+
+@pytest.fixture(params=["memory", "oxigraph", pytest.param("sparql", marks=pytest.mark.server)])
+def any_store(request: pytest.FixtureRequest) -> Store:
+    """Each kind of store, holding the bundled graph; tests using it run once per kind."""
+    name = {"memory": "store", "oxigraph": "disk_store", "sparql": "server_store"}[request.param]
+    store = request.getfixturevalue(name)
+    assert isinstance(store, Store)
+    return store

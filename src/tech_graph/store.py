@@ -185,15 +185,17 @@ def load_disk_store(path: Path, sources: Sequence[Source]) -> int:
         fresh = Path(tempfile.mkdtemp(prefix=f".{path.name}.loading-", dir=parent))
     except OSError as exc:
         raise StoreError(f"cannot create a store next to {path}: {exc.strerror}") from None
+    inner: ox.Store | None = None
     try:
         inner = ox.Store(str(fresh))
         load_sources(inner, sources, bulk=True)
         inner.flush()
         count = len(inner)
-        del inner  # releases RocksDB's lock before the rename
     except BaseException:
+        inner = None  # close RocksDB before removing its files
         shutil.rmtree(fresh, ignore_errors=True)
         raise
+    inner = None  # releases RocksDB's lock before the rename
     old = parent / f".{path.name}.old-{os.getpid()}"
     try:
         if path.exists():
@@ -297,6 +299,7 @@ class SparqlStore(Store):
         self, url: str, *, data: bytes | None, headers: dict[str, str], method: str = "POST", what: str = "request"
     ) -> http.client.HTTPResponse:
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        url = url.split("?", 1)[0]  # name the endpoint in errors, not our parameters
         try:
             response = urllib.request.urlopen(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
