@@ -355,5 +355,33 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
     emit(output, text)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one).")
+@click.option("--allow-update", is_flag=True, help="Take SPARQL Update from clients that send the token.")
+@click.option("--token", envvar="TECH_GRAPH_TOKEN", help="Bearer token for updates. Env: TECH_GRAPH_TOKEN.")
+@click.option("--cors", metavar="ORIGIN", help="Let pages from ORIGIN call the endpoint (CORS is off by default).")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per query.")
+@click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(1), help="Result rows per query.")
+@click.option("--max-request", default=100_000, show_default=True, type=click.IntRange(100),
+              help="Bytes per query or request body.")
+@graph_options
+def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str | None, timeout: float,
+          max_rows: int, max_request: int) -> None:
+    """Serve the query page, entity pages, downloads and a SPARQL 1.1 endpoint.
+
+    Read-only and on loopback unless told otherwise; SERVICE and LOAD are refused.
+
+    Example: tech-graph serve --port 8000
+    """
+    from .serve import App, Limits, Settings, check_options, make_server, serve_forever
+
+    for warning in check_options(host, allow_update, token):
+        click.echo(f"warning: {warning}", err=True)
+    limits = Limits(timeout=timeout, max_rows=max_rows, max_request=max_request)
+    app = App(session().store, Settings(limits, allow_update=allow_update, token=token, cors=cors))
+    serve_forever(make_server(app, host, port), lambda line: click.echo(line, err=True))
+
+
 def main() -> None:
     cli(prog_name="tech-graph")
