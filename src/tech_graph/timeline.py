@@ -1,0 +1,628 @@
+"""The timeline: events at their real time precision, their filters, and the state of the world on a date.
+
+Events are read with a handful of named SPARQL queries (`queries/timeline-*.rq`),
+each over the whole selection, never one query per event, so the same code runs
+on the bundled graph, a million-triple store or a remote SPARQL endpoint. The
+filters that narrow the selection (type, actor, place) are pushed into those
+queries; the time filter is applied here, because overlap depends on precision.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+import pyoxigraph as ox
+
+from . import actors as actor_names
+from .dates import Precision, Span, When, parse_user_date, parse_when
+from .errors import InputError
+from .namespaces import SEM, TG, compact
+from .query import closest, named_query
+from .store import Select, Store, Term
+
+EVENT = SEM + "Event"
+FILTER_MARK = "#EVENT-FILTERS#"
+OTHER_LANE = "other"
+
+
+class TypeRef(NamedTuple):
+    iri: str
+    label: str
+
+
+class ActorRole(NamedTuple):
+    """An actor in an event: (role label, actor IRI, actor label)."""
+
+    role: str
+    iri: str
+    label: str
+
+
+class Place(NamedTuple):
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True)
+class EventClass:
+    """A class under sem:Event, as the ontology (or the user's data) states it."""
+
+    iri: str
+    label: str
+    colour: str | None
+    parents: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim excerpt an event is derived from, and the document it is quoted from."""
+
+    text: str
+    excerpt: str
+    document: str | None
+    document_title: str | None
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A document behind an event: the article (through its excerpts) or a background source.
+
+    `used_for` says what it supports: "fact" (prov:wasDerivedFrom) and/or "date" (tg:dateDerivedFrom).
+    """
+
+    iri: str
+    kind: str  # "article" or "background"
+    title: str
+    publisher: str | None = None
+    url: str | None = None
+    used_for: tuple[str, ...] = ("fact",)
+
+    @property
+    def citation(self) -> str:
+        who = f"{self.publisher}: " if self.publisher else ""
+        return f"{who}{self.title}"
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    iri: str
+    label: str
+    comment: str
+    types: list[TypeRef]
+    lane: TypeRef | None
+    span: Span
+    actors: list[ActorRole] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    status: str = ""
+    quotes: list[Quote] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+    all_types: tuple[str, ...] = ()
+
+    @property
+    def type_label(self) -> str:
+        return ", ".join(t.label for t in self.types)
+
+    def sort_key(self) -> tuple[date, Precision, str, str]:
+        return (*self.span.sort_key(), self.label.casefold(), self.iri)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "iri": self.iri,
+            "label": self.label,
+            "comment": self.comment,
+            "types": [{"iri": t.iri, "label": t.label} for t in self.types],
+            "lane": self.lane.label if self.lane else None,
+            "date": self.span.label,
+            "start": self.span.begin.iso,
+            "end": self.span.finish.iso if self.span.finish else None,
+            "precision": self.span.begin.precision.name.lower(),
+            "actors": [{"role": a.role, "iri": a.iri, "label": a.label} for a in self.actors],
+            "places": [{"iri": p.iri, "label": p.label} for p in self.places],
+            "status": self.status,
+            "quotes": [{"text": q.text, "excerpt": q.excerpt, "document": q.document_title} for q in self.quotes],
+            "sources": [
+                {"iri": s.iri, "kind": s.kind, "title": s.title, "publisher": s.publisher, "url": s.url,
+                 "used_for": list(s.used_for)}
+                for s in self.sources
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A tg:Relationship (ownership, stake, founding, operation) and when it held, where known."""
+
+    iri: str
+    label: str
+    type: TypeRef
+    source: TypeRef
+    target: TypeRef
+    begin: When | None
+    end: When | None
+
+    def holds_on(self, day: date) -> bool:
+        """May it hold on `day`? An unknown begin or end leaves that side open."""
+        return (self.begin is None or self.begin.start <= day) and (self.end is None or self.end.end >= day)
+
+    @property
+    def since(self) -> str:
+        return self.begin.label if self.begin else "unknown"
+
+    @property
+    def until(self) -> str:
+        return self.end.label if self.end else ""
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The world on a day: the events that had begun by then and the relationships that held."""
+
+    day: date
+    when: When
+    events: list[TimelineEvent]
+    relationships: list[Relationship]
+
+
+# --------------------------------------------------------------------------- reading terms
+
+
+def _value(term: Term | None) -> str | None:
+    if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
+        return term.value
+    return None
+
+
+def _lang_rank(term: Term | None) -> int:
+    """English first, then untagged, then anything else: the label a reader of this tool expects."""
+    if not isinstance(term, ox.Literal):
+        return 3
+    return 0 if (term.language or "").lower().startswith("en") else 1 if not term.language else 2
+
+
+def _iri_label(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or compact(iri)
+
+
+def _node(iri: str) -> str:
+    return str(ox.NamedNode(iri))
+
+
+def _run(store: Store, name: str, filters: str = "") -> Select:
+    text = named_query(name).text.replace(FILTER_MARK, filters)
+    result = store.query(text, where=f"named query {name!r}")
+    assert isinstance(result, Select), f"named query {name} is not a SELECT"
+    return result
+
+
+# --------------------------------------------------------------------------- classes and lanes
+
+
+def event_classes(store: Store) -> dict[str, EventClass]:
+    """sem:Event and every subclass, with labels and colours from the ontology."""
+    labels: dict[str, tuple[int, str]] = {}
+    colours: dict[str, str] = {}
+    parents: dict[str, set[str]] = {}
+    for row in _run(store, "timeline-classes").dicts():
+        iri = _value(row["class"])
+        if iri is None or not isinstance(row["class"], ox.NamedNode):
+            continue
+        parents.setdefault(iri, set())
+        parent = _value(row["parent"])
+        if parent:
+            parents[iri].add(parent)
+        label = _value(row["label"])
+        if label is not None and (iri not in labels or _lang_rank(row["label"]) < labels[iri][0]):
+            labels[iri] = (_lang_rank(row["label"]), label)
+        colour = _value(row["colour"])
+        if colour:
+            colours[iri] = colour
+    parents.setdefault(EVENT, set())
+    return {
+        iri: EventClass(iri, labels.get(iri, (0, "Event" if iri == EVENT else _iri_label(iri)))[1],
+                        colours.get(iri), tuple(sorted(ps)))
+        for iri, ps in parents.items()
+    }
+
+
+def lanes(classes: dict[str, EventClass]) -> list[EventClass]:
+    """The top-level event classes (direct subclasses of sem:Event), in label order: one lane each."""
+    top = [c for c in classes.values() if EVENT in c.parents]
+    return sorted(top, key=lambda c: (c.label.casefold(), c.iri))
+
+
+def ancestors(classes: dict[str, EventClass], iri: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [iri]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        todo.extend(classes[current].parents if current in classes else ())
+    return seen
+
+
+def _lane_of(classes: dict[str, EventClass], types: Iterable[str]) -> TypeRef | None:
+    top = {c.iri: c for c in lanes(classes)}
+    found = sorted({a for t in types for a in ancestors(classes, t) if a in top}, key=lambda i: top[i].label)
+    return TypeRef(found[0], top[found[0]].label) if found else None
+
+
+def resolve_type(store: Store, name: str, classes: dict[str, EventClass] | None = None) -> EventClass:
+    """An event class named by IRI, compact IRI, label or local name (case-insensitive)."""
+    classes = classes if classes is not None else event_classes(store)
+    iri = actor_names.expand(name)
+    wanted = name.strip().casefold()
+    for cls in sorted(classes.values(), key=lambda c: c.iri):
+        if cls.iri == iri or wanted in (cls.label.casefold(), _iri_label(cls.iri).casefold()):
+            return cls
+    choices = sorted({c.label for c in classes.values()} | {compact(c.iri) for c in classes.values()})
+    raise closest(name, choices, "event type")
+
+
+# --------------------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The resolved filters: IRIs for type, actor and place, days for the period."""
+
+    type: EventClass | None = None
+    actor: actor_names.Named | None = None
+    place: actor_names.Named | None = None
+    start: date | None = None
+    end: date | None = None
+
+    def sparql(self) -> str:
+        """Graph patterns that narrow `?event`, spliced into the timeline queries."""
+        parts = []
+        if self.type:
+            parts.append(f"?event a/rdfs:subClassOf* {_node(self.type.iri)} .")
+        if self.actor:
+            parts.append(f"?_role rdfs:subPropertyOf* sem:hasActor . ?event ?_role {_node(self.actor.iri)} .")
+        if self.place:
+            parts.append(f"?event sem:hasPlace/tg:locatedIn* {_node(self.place.iri)} .")
+        return "\n      ".join(parts)
+
+
+def _day(value: date | str | None, option: str, last: bool) -> tuple[date | None, str]:
+    if value is None or isinstance(value, date):
+        return value, str(value)
+    when = parse_user_date(value, option)
+    return (when.end if last else when.start), value
+
+
+def select(
+    store: Store,
+    *,
+    actor: str | None = None,
+    type: str | None = None,  # as users know it from --type
+    start: date | str | None = None,
+    end: date | str | None = None,
+    place: str | None = None,
+    classes: dict[str, EventClass] | None = None,
+) -> Selection:
+    """Resolve the user's filters, or raise one InputError that says how to fix them.
+
+    `start`/`end` as text take their precision: `start="2020"` means from 1 Jan 2020,
+    `end="2020-11"` up to 30 Nov 2020.
+    """
+    first, first_text = _day(start, "--from", last=False)
+    last, last_text = _day(end, "--to", last=True)
+    if first and last and first > last:
+        raise InputError(f"--from {first_text} is later than --to {last_text}; give --from on or before --to")
+    return Selection(
+        type=resolve_type(store, type, classes) if type else None,
+        actor=actor_names.resolve(store, actor) if actor else None,
+        place=actor_names.resolve(store, place, TG + "Place", "place") if place else None,
+        start=first,
+        end=last,
+    )
+
+
+# --------------------------------------------------------------------------- events
+
+
+def _when(term: Term | None, event: str) -> When | None:
+    if not isinstance(term, ox.Literal):
+        return None
+    try:
+        return parse_when(term.value, term.datatype.value)
+    except ValueError:
+        raise InputError(
+            f"event {compact(event)} has the time {term.value!r}, which is not a date; "
+            "use xsd:date, xsd:gYearMonth or xsd:gYear (tech-graph validate shows where)"
+        ) from None
+
+
+def events(
+    store: Store,
+    *,
+    actor: str | None = None,
+    type: str | None = None,  # as users know it from --type
+    start: date | str | None = None,
+    end: date | str | None = None,
+    place: str | None = None,
+) -> list[TimelineEvent]:
+    """The events that pass every filter, sorted by earliest moment, then precision, then label.
+
+    `actor` follows every role sub-property of sem:hasActor; `type` includes subclasses;
+    `place` includes places located in it; `start`/`end` keep events whose span overlaps.
+    Events without any time stamp cannot be placed and are left out.
+    """
+    classes = event_classes(store)
+    chosen = select(store, actor=actor, type=type, start=start, end=end, place=place, classes=classes)
+    return events_for(store, chosen, classes)
+
+
+def events_for(store: Store, chosen: Selection, classes: dict[str, EventClass] | None = None) -> list[TimelineEvent]:
+    """The events of a resolved Selection (see `select`)."""
+    classes = classes if classes is not None else event_classes(store)
+    filters = chosen.sparql()
+
+    core: dict[str, dict[str, Any]] = {}
+    for row in _run(store, "timeline-events", filters).dicts():
+        iri = _value(row["event"])
+        if iri is None:
+            continue
+        rec = core.setdefault(iri, {"label": None, "comment": None, "time": None, "begin": None, "end": None,
+                                    "status": None})
+        for key in ("label", "comment", "statusLabel"):
+            term = row[key]
+            slot = "status" if key == "statusLabel" else key
+            if term is not None and (rec[slot] is None or _lang_rank(term) < _lang_rank(rec[slot])):
+                rec[slot] = term
+        if rec["status"] is None and row["status"] is not None:
+            rec["status"] = ox.Literal(_iri_label(str(_value(row["status"]))))
+        for key in ("time", "begin", "end"):
+            rec[key] = rec[key] or row[key]
+
+    spans: dict[str, Span] = {}
+    for iri, rec in core.items():
+        begin = _when(rec["begin"], iri) or _when(rec["time"], iri)
+        if begin is None:
+            continue
+        finish = _when(rec["end"], iri)
+        span = Span(begin, finish)
+        if span.overlaps(chosen.start, chosen.end):
+            spans[iri] = span
+
+    types: dict[str, set[str]] = {}
+    for row in _run(store, "timeline-types", filters).dicts():
+        iri, cls = _value(row["event"]), _value(row["type"])
+        if iri in spans and cls:
+            types.setdefault(iri, set()).add(cls)
+
+    roles: dict[str, set[ActorRole]] = {}
+    for row in _run(store, "timeline-actors", filters).dicts():
+        iri, who = _value(row["event"]), _value(row["actor"])
+        if iri in spans and who:
+            role = _value(row["roleLabel"]) or _iri_label(str(_value(row["role"])))
+            roles.setdefault(iri, set()).add(ActorRole(role, who, _value(row["actorLabel"]) or compact(who)))
+
+    places: dict[str, set[Place]] = {}
+    for row in _run(store, "timeline-places", filters).dicts():
+        iri, where = _value(row["event"]), _value(row["place"])
+        if iri in spans and where:
+            places.setdefault(iri, set()).add(Place(where, _value(row["placeLabel"]) or compact(where)))
+
+    quotes, sources = _provenance(store, filters, spans)
+
+    result = []
+    for iri, span in spans.items():
+        rec = core[iri]
+        mine = types.get(iri, {EVENT})
+        expanded = {a for t in mine for a in ancestors(classes, t)}
+        specific = sorted(
+            (t for t in mine if not any(t != o and t in ancestors(classes, o) for o in mine)),
+            key=lambda t: classes[t].label if t in classes else t,
+        )
+        result.append(TimelineEvent(
+            iri=iri,
+            label=_value(rec["label"]) or compact(iri),
+            comment=_value(rec["comment"]) or "",
+            types=[TypeRef(t, classes[t].label if t in classes else _iri_label(t)) for t in specific],
+            lane=_lane_of(classes, mine),
+            span=span,
+            actors=sorted(roles.get(iri, ()), key=lambda a: (a.role, a.label.casefold(), a.iri)),
+            places=sorted(places.get(iri, ()), key=lambda p: (p.label.casefold(), p.iri)),
+            status=_value(rec["status"]) or "",
+            quotes=sorted(quotes.get(iri, ()), key=lambda q: (q.text, q.excerpt)),
+            sources=sources.get(iri, []),
+            all_types=tuple(sorted(expanded)),
+        ))
+    return sorted(result, key=TimelineEvent.sort_key)
+
+
+def _provenance(
+    store: Store, filters: str, wanted: dict[str, Span]
+) -> tuple[dict[str, set[Quote]], dict[str, list[SourceRef]]]:
+    """Quotes and cited documents per event, one query for all events."""
+    quotes: dict[str, set[Quote]] = {}
+    docs: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in _run(store, "timeline-sources", filters).dicts():
+        iri, source, use = _value(row["event"]), _value(row["source"]), _value(row["use"]) or "fact"
+        if iri not in wanted or not source:
+            continue
+        text = _value(row["quote"])
+        if text is not None:
+            document = _value(row["document"])
+            quote = Quote(text, source, document, _value(row["documentTitle"]))
+            quotes.setdefault(iri, set()).add(quote)
+            if document:
+                doc = docs.setdefault(iri, {}).setdefault(document, {
+                    "kind": "article", "title": quote.document_title or compact(document), "publisher": None,
+                    "url": None, "used_for": set()})
+                doc["used_for"].add(use)
+            continue
+        doc = docs.setdefault(iri, {}).setdefault(source, {
+            "kind": "background", "title": None, "publisher": None, "url": None, "used_for": set()})
+        doc["used_for"].add(use)
+        doc["title"] = doc["title"] or _value(row["title"]) or _value(row["label"])
+        doc["publisher"] = doc["publisher"] or _value(row["publisher"])
+        doc["url"] = doc["url"] or _value(row["url"])
+    sources = {
+        iri: sorted(
+            (SourceRef(src, d["kind"], d["title"] or compact(src), d["publisher"], d["url"],
+                       tuple(u for u in ("fact", "date") if u in d["used_for"]))
+             for src, d in found.items()),
+            key=lambda s: (s.kind != "article", s.title.casefold(), s.iri),
+        )
+        for iri, found in docs.items()
+    }
+    return quotes, sources
+
+
+# --------------------------------------------------------------------------- as of a date
+
+
+def relationships(store: Store) -> list[Relationship]:
+    """Every tg:Relationship with its source, target and time span."""
+    found: dict[str, Relationship] = {}
+    for row in _run(store, "as-of-relationships").dicts():
+        iri = _value(row["relationship"])
+        if iri is None or iri in found:
+            continue
+        source, target, kind = _value(row["source"]), _value(row["target"]), _value(row["type"]) or ""
+        found[iri] = Relationship(
+            iri=iri,
+            label=_value(row["label"]) or compact(iri),
+            type=TypeRef(kind, _value(row["typeLabel"]) or _iri_label(kind)),
+            source=TypeRef(source or "", _value(row["sourceLabel"]) or (compact(source) if source else "")),
+            target=TypeRef(target or "", _value(row["targetLabel"]) or (compact(target) if target else "")),
+            begin=_when(row["begin"], iri),
+            end=_when(row["end"], iri),
+        )
+    return sorted(found.values(), key=lambda r: (r.begin.start if r.begin else date.min, r.label.casefold()))
+
+
+def as_of(
+    store: Store,
+    when: When | date | str,
+    *,
+    actor: str | None = None,
+    type: str | None = None,  # as users know it from --type
+    place: str | None = None,
+) -> AsOf:
+    """The events so far and the relationships that held on `when`.
+
+    A month or a year means its last day: "as of 2020-11" is the end of November 2020.
+    An event counts once it may have begun; a relationship with an unknown begin or end
+    is taken to hold on that side. With `actor`, relationships are those it is part of.
+    """
+    if isinstance(when, str):
+        when = parse_user_date(when, "--as-of")
+    elif isinstance(when, date):
+        when = When(when, Precision.DAY, when)
+    day = when.end
+    classes = event_classes(store)
+    chosen = select(store, actor=actor, type=type, place=place, end=day, classes=classes)
+    so_far = events_for(store, chosen, classes)
+    held = [r for r in relationships(store) if r.holds_on(day)]
+    if chosen.actor:
+        held = [r for r in held if chosen.actor.iri in (r.source.iri, r.target.iri)]
+    return AsOf(day, when, so_far, held)
+
+
+# --------------------------------------------------------------------------- tables and formats
+
+
+EVENT_HEADER = ["date", "start", "end", "precision", "type", "lane", "event", "actors", "places", "status",
+                "quote", "source", "iri"]
+
+
+def actors_text(event: TimelineEvent) -> str:
+    return "; ".join(f"{a.role}: {a.label}" for a in event.actors)
+
+
+def source_text(event: TimelineEvent) -> str:
+    """The documents behind an event, with what each supports when it is only the date."""
+    return "; ".join(s.citation + (" (date)" if s.used_for == ("date",) else "") for s in event.sources)
+
+
+def events_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list[str]]]:
+    """One row per event: dates at their precision, type, actors, quote and sources (also used by exports)."""
+    rows = []
+    for e in events:
+        rows.append([
+            e.span.label,
+            e.span.begin.iso,
+            e.span.finish.iso if e.span.finish else "",
+            e.span.begin.precision.name.lower(),
+            e.type_label,
+            e.lane.label if e.lane else "",
+            e.label,
+            actors_text(e),
+            "; ".join(p.label for p in e.places),
+            e.status,
+            " | ".join(q.text for q in e.quotes),
+            source_text(e),
+            e.iri,
+        ])
+    return EVENT_HEADER, rows
+
+
+def reading_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list[str]]]:
+    """The terminal view: date, type, event, actors and the source (a quote, else the background source)."""
+    rows = []
+    for e in events:
+        background = [s.citation for s in e.sources if s.kind == "background"]
+        source = f"“{e.quotes[0].text}”" if e.quotes else "; ".join(background)
+        rows.append([e.span.label, e.type_label, e.label, ", ".join(a.label for a in e.actors), source])
+    return ["date", "type", "event", "actors", "source"], rows
+
+
+def relationships_table(held: Sequence[Relationship]) -> tuple[list[str], list[list[str]]]:
+    header = ["relationship", "type", "source", "target", "since", "until", "iri"]
+    rows = [[r.label, r.type.label, r.source.label, r.target.label, r.since, r.until, r.iri] for r in held]
+    return header, rows
+
+
+def events_json(events: Sequence[TimelineEvent], state: AsOf | None = None) -> str:
+    doc: dict[str, Any] = {"events": [e.to_json() for e in events]}
+    if state is not None:
+        doc = {"as_of": state.day.isoformat(), **doc, "relationships": [
+            {"iri": r.iri, "label": r.label, "type": r.type.label, "source": r.source.iri, "target": r.target.iri,
+             "begin": r.begin.iso if r.begin else None, "end": r.end.iso if r.end else None}
+            for r in state.relationships]}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def _tl_date(when: When) -> dict[str, int]:
+    """A TimelineJS date object that holds only the parts the source gives."""
+    out = {"year": when.start.year}
+    if when.precision >= Precision.MONTH:
+        out["month"] = when.start.month
+    if when.precision is Precision.DAY:
+        out["day"] = when.start.day
+    return out
+
+
+def timelinejs(events: Sequence[TimelineEvent], title: str = "tech-graph timeline") -> str:
+    """TimelineJS3 JSON. Its text fields are HTML, so every value is escaped."""
+    esc = html.escape
+    slides = []
+    for e in events:
+        parts = [f"<p>{esc(e.comment)}</p>"] if e.comment else []
+        parts += [f"<blockquote>{esc(q.text)}</blockquote>" for q in e.quotes]
+        if e.actors:
+            parts.append("<p>" + esc(actors_text(e)) + "</p>")
+        if e.sources:
+            parts.append("<p>Source: " + esc(source_text(e)) + "</p>")
+        slide: dict[str, Any] = {
+            "unique_id": e.iri.rsplit("/", 1)[-1],
+            "start_date": {**_tl_date(e.span.begin), "display_date": e.span.begin.label},
+            "text": {"headline": esc(e.label), "text": "".join(parts)},
+        }
+        if e.span.finish:
+            slide["end_date"] = {**_tl_date(e.span.finish), "display_date": e.span.finish.label}
+        if e.lane:
+            slide["group"] = e.lane.label
+        slides.append(slide)
+    doc = {"title": {"text": {"headline": esc(title), "text": f"<p>{len(slides)} events</p>"}}, "events": slides}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
