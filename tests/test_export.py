@@ -13,9 +13,9 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from click.testing import CliRunner, Result
-from conftest import require
 from rdflib.compare import isomorphic
 
+from conftest import require
 from tech_graph.cli import cli
 from tech_graph.load import user_sources
 from tech_graph.namespaces import GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SOURCES, GRAPH_USER, RDFS
