@@ -185,7 +185,8 @@ def tidy(graph: nx.Graph[Any]) -> nx.Graph[Any]:
     if graph.is_multigraph():
         edges = sorted(graph.edges(keys=True, data=True), key=lambda e: _edge_key(e[0], e[1], e[3], e[2]))
         for u, v, key, data in edges:
-            out.add_edge(u, v, key=key, **clean(data))
+            # networkx's own integer keys depend on insertion order; let them be numbered afresh.
+            out.add_edge(u, v, key=key if isinstance(key, str) else None, **clean(data))
     else:
         for u, v, data in sorted(graph.edges(data=True), key=lambda e: _edge_key(e[0], e[1], e[2])):
             out.add_edge(u, v, **clean(data))
@@ -193,9 +194,11 @@ def tidy(graph: nx.Graph[Any]) -> nx.Graph[Any]:
 
 
 def _edge_key(u: Any, v: Any, data: Mapping[str, Any], key: Any = "") -> tuple[str, ...]:
+    """Order by ends, date, relation and event, then by every attribute, never by insertion order."""
     a, b = sorted((str(u), str(v)))
     return (a, b, str(data.get("start") or data.get("date") or ""), str(data.get("relation") or ""),
-            str(data.get("event") or ""), str(key))
+            str(data.get("event") or ""), json.dumps(clean(data), sort_keys=True, default=str),
+            key if isinstance(key, str) else "")
 
 
 @exporter("graphml", "graph", (".graphml",), "GraphML of the network (yEd, Cytoscape, Gephi)")
@@ -222,10 +225,19 @@ def _rgb(colour: str) -> dict[str, int] | None:
     return {"r": r, "g": g, "b": b, "a": 1}
 
 
-def _iso(value: Any) -> str | None:
+def _day(value: Any, last: bool) -> str | None:
+    """An ISO day for GEXF's date timeformat: "2020" starts on 2020-01-01 and ends on 2020-12-31."""
+    from .dates import parse_when
+
     if value is None or value == "":
         return None
-    return value.isoformat() if isinstance(value, date) else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        when = parse_when(str(value))
+    except ValueError:
+        return None
+    return (when.end if last else when.start).isoformat()
 
 
 def dynamic(graph: nx.Graph[Any]) -> nx.Graph[Any]:
@@ -235,8 +247,8 @@ def dynamic(graph: nx.Graph[Any]) -> nx.Graph[Any]:
     first: dict[Any, str] = {}
     last: dict[Any, str] = {}
     for u, v, data in out.edges(data=True):
-        start = _iso(data.get("start")) or _iso(data.get("date"))
-        end = _iso(data.get("end")) or _iso(data.get("date"))
+        start = _day(data.get("start"), False) or _day(data.get("date"), False)
+        end = _day(data.get("end"), True) or _day(data.get("date"), True)
         for key in ("start", "end"):
             data.pop(key, None)
         if start:
