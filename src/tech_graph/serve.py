@@ -179,10 +179,20 @@ class Runner:
         deadline = time.monotonic() + self.limits.timeout
 
         def task() -> Outcome:
+            # pyoxigraph results may only be dropped on the thread that made them, so no
+            # traceback (whose frames hold them) may leave this thread: errors are copied.
+            failure: HttpError | None = None
             try:
                 return work(deadline)
+            except HttpError as exc:
+                failure = HttpError(exc.status, exc.message, exc.headers)
+            except TechGraphError as exc:
+                failure = HttpError(400, str(exc))
+            except Exception as exc:
+                failure = HttpError(500, f"the query failed: {type(exc).__name__}: {exc}")
             finally:
                 self.slots.release()
+            raise failure
 
         try:
             future = self.pool.submit(task)
