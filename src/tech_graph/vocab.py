@@ -63,6 +63,7 @@ class TG(DefinedNamespace):
     Rumoured: URIRef
     ShareBuyback: URIRef
     Stake: URIRef
+    Suspended: URIRef
     UnwindLawsuit: URIRef
     UserCount: URIRef
     ValuationDrop: URIRef
