@@ -270,7 +270,7 @@ def export_command(fmt: str | None, include_ontology: bool, data_only: bool, net
     """
     from .dates import parse_user_date
     from .errors import InputError
-    from .export import EXPORTERS, ExportRequest, export, find_exporter, graph_selection, write_files
+    from .export import EXPORTERS, ExportRequest, check_target, export, find_exporter, graph_selection, write_files
     from .tables import as_table
 
     if list_formats:
@@ -278,6 +278,7 @@ def export_command(fmt: str | None, include_ontology: bool, data_only: bool, net
         click.echo(as_table(["format", "kind", "suffixes", "what"], rows), nl=False)
         return
     exp = find_exporter(fmt, output)
+    check_target(exp, output)
     if exp.kind != "rdf" and (include_ontology or data_only):
         raise InputError(f"--include-ontology and --data-only choose triples; {exp.name} is not an RDF format")
     graphs = graph_selection(include_ontology, data_only)

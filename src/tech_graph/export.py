@@ -488,6 +488,17 @@ def export(request: ExportRequest, exp: Exporter) -> Written:
     return exp.write(request)
 
 
+def check_target(exp: Exporter, output: str) -> None:
+    """Refuse an output the format cannot go to, before any work is done."""
+    if not exp.multi_file:
+        return
+    if output == "-":
+        raise InputError(f"{exp.name} writes several files; give -o FOLDER or -o FILE.zip")
+    target = Path(output)
+    if target.suffix.lower() != ".zip" and target.exists() and not target.is_dir():
+        raise InputError(f"cannot write {target}: it is a file; give a folder or a .zip name")
+
+
 def write_files(output: str, files: Files) -> list[str]:
     """Several files into a folder (created if missing) or a .zip; each file written atomically."""
     from .output import write_output
