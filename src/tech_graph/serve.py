@@ -309,6 +309,8 @@ class App:
         self.settings = settings or Settings()
         self.runner = Runner(store, self.settings.limits)
         self.bound_host = "127.0.0.1"
+        self.exports: dict[str, bytes] = {}
+        self.export_lock = threading.Lock()
 
     def close(self) -> None:
         self.runner.close()
@@ -322,6 +324,8 @@ class App:
             response = self.error(request, exc)
         except TechGraphError as exc:
             response = self.error(request, HttpError(400, str(exc)))
+        except Exception as exc:  # a bug: answer 500 and keep serving
+            response = self.error(request, HttpError(500, f"internal error: {type(exc).__name__}: {exc}"))
         self.decorate(request, response)
         if request.method == "HEAD":
             response.headers["Content-Length"] = str(len(response.body))
@@ -403,6 +407,8 @@ class App:
         if updates:
             self.authorize_update(request)
             self.runner.update(text)
+            with self.export_lock:
+                self.exports.clear()
             return Response(204)
         outcome = self.runner.query(text, params.get("default-graph-uri", []), params.get("named-graph-uri", []))
         fmt = first(params, "format")
@@ -510,20 +516,29 @@ class App:
     # --- downloads and assets ---
 
     def downloads(self) -> list[pages.Download]:
-        return [pages.Download(name, f.suffix, f.media_type) for name, f in RDF_FORMATS.items()]
+        from .export import EXPORTERS
+
+        return [pages.Download(e.name, ".zip" if e.multi_file else e.suffixes[0], download_media(e.name, e.kind,
+                                                                                                 e.multi_file),
+                               e.description) for e in EXPORTERS.values()]
 
     def download(self, name: str) -> Response:
-        fmt = RDF_FORMATS.get(name)
-        if fmt is None:
+        """One export of the whole graph, made once and kept until an update changes the graph."""
+        from .export import EXPORTERS, ExportRequest, export
+
+        exp = EXPORTERS.get(name)
+        if exp is None:
             raise HttpError(404, f"no download called {name!r}; see /downloads")
-        quads = list(self.store.quads())
-        if fmt.quads:
-            data = ox.serialize(quads, format=fmt.ox_format, prefixes=PREFIXES)
-            assert data is not None
-        else:
-            data = serialize_triples({q.triple for q in quads}, name)
-        disposition = f'attachment; filename="tech-graph{fmt.suffix}"'
-        return Response(200, data, content_type(fmt.media_type), {"Content-Disposition": disposition})
+        with self.export_lock:
+            data = self.exports.get(name)
+            if data is None:
+                written = export(ExportRequest(self.store), exp)
+                data = zip_files(written) if isinstance(written, dict) else written
+                self.exports[name] = data
+        suffix = ".zip" if exp.multi_file else exp.suffixes[0]
+        disposition = f'attachment; filename="tech-graph-{name}{suffix}"'
+        return Response(200, data, content_type(download_media(name, exp.kind, exp.multi_file)),
+                        {"Content-Disposition": disposition})
 
     def asset(self, relpath: str) -> Response:
         root = ASSETS.resolve()
@@ -561,6 +576,31 @@ class App:
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'")
 ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+OTHER_MEDIA = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml", "node-link": "application/json"}
+
+
+def download_media(name: str, kind: str, multi_file: bool) -> str:
+    if multi_file:
+        return "application/zip"
+    if name in RDF_FORMATS:
+        return RDF_FORMATS[name].media_type
+    if kind == "table":
+        return "text/tab-separated-values" if name.endswith("tsv") else "text/csv"
+    return OTHER_MEDIA.get(name, "application/octet-stream")
+
+
+def zip_files(files: dict[str, bytes]) -> bytes:
+    """Several files as one .zip, with fixed dates so the bytes repeat."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(files.items()):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
 
 
 def content_type(media: str) -> str:

@@ -176,7 +176,7 @@ def span_of(row: EventRow) -> Span | None:
     return Span(begin, end)
 
 
-def event_order(pair: tuple[EventRow, Span | None]) -> tuple[int, Any]:
+def event_order(pair: tuple[EventRow, Span | None]) -> tuple[Any, ...]:
     """Dated events in time order, then undated ones by label."""
     row, span = pair
     return (0, span.sort_key(), row.label) if span else (1, row.label)
