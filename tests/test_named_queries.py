@@ -1,0 +1,153 @@
+"""Every named query, run on the shipped graph, against rows we know from the article and its sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from tech_graph.query import named_queries, run_named
+from tech_graph.store import Store
+from tech_graph.tables import short
+
+
+def rows(store: Store, name: str, *columns: str) -> list[tuple[str, ...]]:
+    result = run_named(store, name)
+    index = [result.variables.index(c) for c in columns]
+    return [tuple(short(row[i]) for i in index) for row in result.rows]
+
+
+# name -> (columns, rows that must be there, exact row count or None)
+EXPECTED: dict[str, tuple[tuple[str, ...], set[tuple[str, ...]], int | None]] = {
+    "regulatory-actions": (
+        ("date", "regulator", "target"),
+        {("2020-11-03", "Shanghai Stock Exchange", "Ant Group"),
+         ("2020-12-24", "SAMR (State Administration for Market Regulation)", "Alibaba"),
+         ("2020-12-09", "FTC (US Federal Trade Commission)", "Facebook"),
+         ("2020-06-29", "India", "TikTok")},
+        17,
+    ),
+    "forced-and-unwound-deals": (
+        ("action", "deal"),
+        {("FTC sues to unwind Facebook's Instagram and WhatsApp acquisitions", "Facebook acquires Instagram"),
+         ("FTC sues to unwind Facebook's Instagram and WhatsApp acquisitions", "Facebook acquires WhatsApp"),
+         ("Ant Group IPO suspended", "Ant Group's planned IPO")},
+        None,
+    ),
+    "value-losses": (
+        ("company", "begin", "end", "percent", "amount", "currency", "phrase"),
+        {("Alibaba", "2020-12-24", "2020-12-28", "-13", "-91000000000", "USD", "$91bn")},
+        3,
+    ),
+    "ownership": (
+        ("owner", "relation", "owned"),
+        {("Facebook", "Ownership", "Instagram"), ("Facebook", "Ownership", "WhatsApp"),
+         ("Alibaba", "Stake", "Ant Group"), ("Ant Group", "Stake", "Hellobike"),
+         ("Jack Ma", "Founder", "Alibaba"), ("Tencent Holdings", "Operator of a platform", "WeChat"),
+         ("ByteDance", "Ownership", "TikTok")},
+        10,
+    ),
+    "claims": (("claim",), set(), None),
+    "events": (
+        ("date", "event", "type"),
+        {("2020-11-03", "Ant Group IPO suspended", "IPO suspension"),
+         ("2021-01-20", "Jack Ma resurfaces", "Reappearance of an executive"),
+         ("2020-12-24", "Alibaba's valuation falls 13% ($91bn)", "Valuation drop")},
+        24,
+    ),
+    "acquisitions": (
+        ("date", "acquirer", "acquired", "amount", "currency"),
+        {("2012-04-09", "Facebook", "Instagram", "1000000000", "USD"),
+         ("2014-02-19", "Facebook", "WhatsApp", "19000000000", "USD")},
+        2,
+    ),
+    "divestments": (
+        ("seller", "sold", "status"),
+        {("Ant Group", "Hellobike", "proposed"), ("Beijing Shiji Information Technology", "StayNTouch", "completed")},
+        5,
+    ),
+    "crackdown-by-country": (
+        ("country", "actions"),
+        {("United States", "5"), ("China", "4"), ("India", "1")},
+        3,
+    ),
+    "measurements": (
+        ("actor", "market", "value", "unit"),
+        {("Alibaba", "Overseas (outside China)", "10", "P1"),
+         ("WeChat", "China", "1000000000", "C62"),
+         ("WeChat", "Overseas (outside China)", "70000000", "C62")},
+        3,
+    ),
+    "background-sources": (
+        ("node", "fact", "publisher"),
+        {("Ant Group IPO suspended", "date", "Al Jazeera"),
+         ("FTC sues to unwind Facebook's Instagram and WhatsApp acquisitions", "date", "U.S. Federal Trade Commission"),
+         ("Facebook acquires Instagram", "date", "Facebook (now Meta) Newsroom")},
+        None,
+    ),
+    "event-quotes": (
+        ("event", "quote"),
+        {("Alibaba's valuation falls 13% ($91bn)",
+          "Between December 24th and 28th, Alibaba’s valuation fell by 13%, or $91bn.")},
+        None,
+    ),
+    "headquarters": (
+        ("country", "organization"),
+        {("China", "Alibaba"), ("China", "Tencent Holdings"), ("United States", "Facebook"),
+         ("United States", "CFIUS (Committee on Foreign Investment in the U.S.)")},
+        None,
+    ),
+    "unfinished-business": (
+        ("status", "event"),
+        {("suspended", "Ant Group's planned IPO"), ("rumoured", "Jack Ma rumoured to have disappeared"),
+         ("planned", "Biden administration plans to root out past US-China tech deals"),
+         ("proposed", "China drafts antitrust rules for internet platforms")},
+        11,
+    ),
+    "causes": (
+        ("event", "link", "other"),
+        {("Alibaba's slide weighs on Tencent and JD.com", "caused by", "Alibaba's valuation falls 13% ($91bn)"),
+         ("Alibaba's valuation falls 13% ($91bn)", "despite", "Alibaba share buy-backs ($6bn)")},
+        None,
+    ),
+    "actors": (
+        ("actor", "chinese"),
+        {("Alibaba", "阿里巴巴"), ("Jack Ma", "马云"), ("WeChat", "微信"), ("Facebook", "")},
+        None,
+    ),
+    "reported-by": (("reporter", "event"), {("The Wall Street Journal", "CFIUS expands and hires dealmakers")}, 1),
+    "events-by-place": (("place", "events"), {("United States", "8"), ("China", "7"), ("India", "2")}, None),
+    "stats-classes": (("class", "count"), {("tg:Excerpt", "60"), ("tg:IPOSuspension", "1")}, None),
+    "stats-events-per-year": (("year", "events"), {("2012", "1"), ("2020", "16"), ("2021", "4")}, 6),
+    "stats-actor-degree": (("actor",), {("tgr:ant-group",), ("tgr:alibaba",)}, None),
+}
+
+
+def test_library_has_at_least_15_analyst_queries() -> None:
+    analyst = [n for n in named_queries() if not n.startswith("stats-")]
+    assert len(analyst) >= 15, analyst
+    assert all(q.title for q in named_queries().values()), "every named query needs a description line"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_named_query_rows(store: Store, name: str) -> None:
+    columns, expected, count = EXPECTED[name]
+    found = rows(store, name, *columns)
+    assert expected <= set(found), f"missing: {expected - set(found)}"
+    if count is not None:
+        assert len(found) == count
+    assert found, f"{name} returned nothing"
+
+
+def test_every_named_query_runs_and_is_tested(store: Store) -> None:
+    untested = []
+    for name in named_queries():
+        assert run_named(store, name).rows, f"{name} returned no rows on the shipped graph"
+        if name not in EXPECTED and not name.startswith(("timeline", "as-of", "network")):
+            untested.append(name)
+    assert untested == [], f"named queries without expected rows: {untested}"
+
+
+def test_claims_cover_the_argument(store: Store) -> None:
+    texts = " ".join(t for (t,) in rows(store, "claims", "text")).lower()
+    for idea in ("national champion", "overseas revenue", "state-owned", "south east asia", "data advantage"):
+        assert idea in texts, idea
+    assert len({c for (c,) in rows(store, "claims", "claim")}) >= 20
