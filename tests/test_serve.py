@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
