@@ -110,6 +110,9 @@ def test_node_link_json_reads_back() -> None:
     assert back.number_of_nodes() == g.number_of_nodes()
     assert back.number_of_edges() == g.number_of_edges()
     assert {"source", "target"} <= set(data["links"][0])
+    # the edge's own `source` attribute (its document) does not overwrite the link's end
+    assert {link["source"] for link in data["links"]} <= set(g.nodes)
+    assert all(link["data_source"] == "tgr:article" for link in data["links"])
 
 
 def test_writers_ignore_insertion_order() -> None:

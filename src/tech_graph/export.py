@@ -297,10 +297,23 @@ def write_node_link(request: ExportRequest) -> Written:
 
 
 def node_link_bytes(graph: nx.Graph[Any]) -> bytes:
-    import networkx as nx
+    """{"nodes": [{"id", ...}], "links": [{"source", "target", ...}]}: what d3-force and networkx read.
 
-    data = nx.node_link_data(tidy(graph), edges="links")
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    An attribute whose name d3 needs for itself (an edge's `source` document, say) becomes `data_source`.
+    """
+    g = tidy(graph)
+    multi = g.is_multigraph()
+
+    def item(reserved: dict[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+        return {**reserved, **{(f"data_{k}" if k in reserved else k): v for k, v in data.items()}}
+
+    links = []
+    for u, v, key, data in (g.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in
+                                                                             g.edges(data=True))):
+        links.append(item({"source": u, "target": v, **({"key": key} if multi else {})}, data))
+    doc = {"directed": g.is_directed(), "multigraph": multi, "graph": g.graph,
+           "nodes": [item({"id": node}, data) for node, data in g.nodes(data=True)], "links": links}
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 # Neo4j: what `neo4j-admin database import full` reads, and a Cypher script that loads the same files.
