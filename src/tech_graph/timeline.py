@@ -247,10 +247,42 @@ def ancestors(classes: dict[str, EventClass], iri: str) -> set[str]:
     return seen
 
 
-def _lane_of(classes: dict[str, EventClass], types: Iterable[str]) -> TypeRef | None:
-    top = {c.iri: c for c in lanes(classes)}
-    found = sorted({a for t in types for a in ancestors(classes, t) if a in top}, key=lambda i: top[i].label)
-    return TypeRef(found[0], top[found[0]].label) if found else None
+@dataclass(frozen=True)
+class Typing:
+    """What a set of asserted types means: the most specific ones, every ancestor, and the lane."""
+
+    specific: tuple[TypeRef, ...]
+    expanded: tuple[str, ...]
+    lane: TypeRef | None
+
+
+class TypeSummaries:
+    """Works out each distinct set of types once: a big graph has many events but few type sets."""
+
+    def __init__(self, classes: dict[str, EventClass]) -> None:
+        self.classes = classes
+        self.top = {c.iri: c for c in lanes(classes)}
+        self._ancestors: dict[str, set[str]] = {}
+        self._done: dict[frozenset[str], Typing] = {}
+
+    def ancestors(self, iri: str) -> set[str]:
+        if iri not in self._ancestors:
+            self._ancestors[iri] = ancestors(self.classes, iri)
+        return self._ancestors[iri]
+
+    def label(self, iri: str) -> str:
+        return self.classes[iri].label if iri in self.classes else _iri_label(iri)
+
+    def __call__(self, types: Iterable[str]) -> Typing:
+        key = frozenset(types)
+        if key not in self._done:
+            expanded = {a for t in key for a in self.ancestors(t)}
+            specific = sorted((t for t in key if not any(t != o and t in self.ancestors(o) for o in key)),
+                              key=lambda t: (self.label(t), t))
+            lanes_found = sorted((a for a in expanded if a in self.top), key=lambda i: (self.top[i].label, i))
+            lane = TypeRef(lanes_found[0], self.top[lanes_found[0]].label) if lanes_found else None
+            self._done[key] = Typing(tuple(TypeRef(t, self.label(t)) for t in specific), tuple(sorted(expanded)), lane)
+        return self._done[key]
 
 
 def resolve_type(store: Store, name: str, classes: dict[str, EventClass] | None = None) -> EventClass:
@@ -413,28 +445,24 @@ def events_for(store: Store, chosen: Selection, classes: dict[str, EventClass] |
 
     quotes, sources = _provenance(store, filters, spans)
 
+    typing = TypeSummaries(classes)
     result = []
     for iri, span in spans.items():
         rec = core[iri]
-        mine = types.get(iri, {EVENT})
-        expanded = {a for t in mine for a in ancestors(classes, t)}
-        specific = sorted(
-            (t for t in mine if not any(t != o and t in ancestors(classes, o) for o in mine)),
-            key=lambda t: classes[t].label if t in classes else t,
-        )
+        typed = typing(types.get(iri, {EVENT}))
         result.append(TimelineEvent(
             iri=iri,
             label=_value(rec["label"]) or compact(iri),
             comment=_value(rec["comment"]) or "",
-            types=[TypeRef(t, classes[t].label if t in classes else _iri_label(t)) for t in specific],
-            lane=_lane_of(classes, mine),
+            types=list(typed.specific),
+            lane=typed.lane,
             span=span,
             actors=sorted(roles.get(iri, ()), key=lambda a: (a.role, a.label.casefold(), a.iri)),
             places=sorted(places.get(iri, ()), key=lambda p: (p.label.casefold(), p.iri)),
             status=_value(rec["status"]) or "",
             quotes=sorted(quotes.get(iri, ()), key=lambda q: (q.text, q.excerpt)),
             sources=sources.get(iri, []),
-            all_types=tuple(sorted(expanded)),
+            all_types=typed.expanded,
         ))
     return sorted(result, key=TimelineEvent.sort_key)
 
