@@ -68,6 +68,7 @@ def sparql_syntax_error(exc: SyntaxError, where: str) -> InputError:
     m = _SPARQL_ERROR.search(text)
     if m:
         line, col, msg = m.groups()
+        col = str(max(1, int(col) - 1))  # pyoxigraph points one past the offending character
         return InputError(f"SPARQL syntax error in {where} at line {line}, column {col}: {msg.strip()}")
     return InputError(f"SPARQL syntax error in {where}: {text}")
 
