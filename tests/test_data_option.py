@@ -115,6 +115,17 @@ def test_export_puts_the_user_file_in_its_named_graph(user_file: Path) -> None:
     assert {q.triple for q in quads if q.graph_name.value == GRAPH_USER} == expected
 
 
+def test_export_keeps_the_users_own_named_graphs(tmp_path: Path) -> None:
+    trig = tmp_path / "mine.trig"
+    trig.write_text("<http://example.org/g1> { <http://example.org/a> <http://example.org/b> \"c\" . }\n")
+    for fmt in ("nq", "trig"):
+        result = invoke("export", "--data", str(trig), "-f", fmt)
+        assert result.exit_code == 0, result.output
+        kind = ox.RdfFormat.N_QUADS if fmt == "nq" else ox.RdfFormat.TRIG
+        graphs = {q.graph_name.value for q in ox.parse(result.stdout_bytes, format=kind)}
+        assert "http://example.org/g1" in graphs
+
+
 def test_export_events_table_includes_the_user_event(user_file: Path) -> None:
     result = invoke("--data", str(user_file), "export", "-f", "events-csv")
     assert result.exit_code == 0, result.output

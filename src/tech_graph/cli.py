@@ -281,9 +281,9 @@ def export_command(fmt: str | None, include_ontology: bool, data_only: bool, net
     check_target(exp, output)
     if exp.kind != "rdf" and (include_ontology or data_only):
         raise InputError(f"--include-ontology and --data-only choose triples; {exp.name} is not an RDF format")
-    graphs = graph_selection(include_ontology, data_only)
+    excluded = graph_selection(include_ontology, data_only)
     until_date = parse_user_date(until, "--until").end if until else None
-    result = export(ExportRequest(session().store, graphs, network, until_date), exp)
+    result = export(ExportRequest(session().store, excluded, network, until_date), exp)
     if isinstance(result, dict):
         for path in write_files(output, result):
             click.echo(f"wrote {path}", err=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .namespaces import GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SOURCES, GRAPH_USER
+from .namespaces import GRAPH_ONTOLOGY, GRAPH_SOURCES
 from .rdfformats import RDF_FORMATS, find_rdf_format, serialize_quads
 from .store import Store
 
@@ -37,15 +37,16 @@ Written = bytes | Files
 Writer = Callable[["ExportRequest"], Written]
 
 NETWORKS = ("actor", "event-actor")
-DEFAULT_GRAPHS = (GRAPH_DATA, GRAPH_SOURCES, GRAPH_USER)
+# Graphs left out by default: the ontology is the vocabulary, not the story.
+DEFAULT_EXCLUDED = (GRAPH_ONTOLOGY,)
 
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """What to export from which store."""
+    """What to export from which store; `excluded` names the graphs the RDF formats leave out."""
 
     store: Store
-    graphs: tuple[str, ...] = DEFAULT_GRAPHS
+    excluded: tuple[str, ...] = DEFAULT_EXCLUDED
     network: str = "actor"
     until: date | None = None
 
@@ -75,14 +76,15 @@ def exporter(name: str, kind: str, suffixes: tuple[str, ...], description: str, 
 
 
 def graph_selection(include_ontology: bool, data_only: bool) -> tuple[str, ...]:
-    """The named graphs that go out: by default the data, the sources and the user's files."""
+    """The named graphs to leave out. By default everything but the ontology goes out: the data,
+    the sources and the user's files, including any graphs of their own in N-Quads or TriG."""
     if include_ontology and data_only:
         raise InputError("--include-ontology and --data-only exclude each other; choose one")
     if data_only:
-        return (GRAPH_DATA, GRAPH_USER)
+        return (GRAPH_ONTOLOGY, GRAPH_SOURCES)
     if include_ontology:
-        return (GRAPH_ONTOLOGY, *DEFAULT_GRAPHS)
-    return DEFAULT_GRAPHS
+        return ()
+    return DEFAULT_EXCLUDED
 
 
 # -- choosing a format ---------------------------------------------------------------------------
@@ -124,8 +126,8 @@ def find_exporter(name: str | None, output: str) -> Exporter:
 
 def _rdf_writer(name: str) -> Writer:
     def write(request: ExportRequest) -> Written:
-        chosen = set(request.graphs)
-        quads = (q for q in request.store.quads() if getattr(q.graph_name, "value", None) in chosen)
+        left_out = set(request.excluded)
+        quads = (q for q in request.store.quads() if getattr(q.graph_name, "value", None) not in left_out)
         return serialize_quads(quads, name)
 
     return write
