@@ -17,7 +17,7 @@ from tech_graph.cli import cli
 from tech_graph.dates import Precision
 from tech_graph.load import user_sources
 from tech_graph.namespaces import TGR
-from tech_graph.store import OxigraphStore, Select, memory_store
+from tech_graph.store import OxigraphStore, Select, Store, memory_store
 from tech_graph.timeline_html import page_data, timeline_page
 
 DATA = Path(__file__).parent / "data"
@@ -160,6 +160,13 @@ def test_sources_name_the_article_and_the_date_source(store: OxigraphStore) -> N
     date_sources = select(store, "SELECT ?s WHERE { tgr:ftc-facebook-lawsuit tg:dateDerivedFrom ?s }")
     assert {s.iri for s in event.sources if "date" in s.used_for} == date_sources
     assert all(s.url and s.publisher for s in event.sources if s.kind == "background")
+
+
+def test_every_kind_of_store_gives_the_same_timeline(any_store: Store, store: OxigraphStore) -> None:
+    """Only standard SPARQL 1.1: the disk store and a real SPARQL server agree with memory."""
+    assert tl.events(any_store) == tl.events(store)
+    assert tl.events(any_store, actor="Alibaba", start="2020-12") == tl.events(store, actor="Alibaba", start="2020-12")
+    assert tl.as_of(any_store, "2020-11") == tl.as_of(store, "2020-11")
 
 
 # --------------------------------------------------------------------------- the command line

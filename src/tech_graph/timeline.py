@@ -470,39 +470,41 @@ def events_for(store: Store, chosen: Selection, classes: dict[str, EventClass] |
 def _provenance(
     store: Store, filters: str, wanted: dict[str, Span]
 ) -> tuple[dict[str, set[Quote]], dict[str, list[SourceRef]]]:
-    """Quotes and cited documents per event, one query for all events."""
+    """Quotes and cited documents per event, one query for all events.
+
+    A quote's document is the article or a background source quoted verbatim; where
+    a value has several forms (two titles), the smallest wins, so every store agrees.
+    """
     quotes: dict[str, set[Quote]] = {}
-    docs: dict[str, dict[str, dict[str, Any]]] = {}
+    docs: dict[str, dict[str, dict[str, set[str]]]] = {}
+    titles: dict[str, str] = {}
     for row in _run(store, "timeline-sources", filters).dicts():
-        iri, source, use = _value(row["event"]), _value(row["source"]), _value(row["use"]) or "fact"
-        if iri not in wanted or not source:
+        iri, source, document = _value(row["event"]), _value(row["source"]), _value(row["document"])
+        if iri not in wanted or not source or not document:
             continue
+        doc = docs.setdefault(iri, {}).setdefault(document, {k: set() for k in (
+            "kind", "title", "label", "publisher", "url", "used_for")})
+        doc["used_for"].add(_value(row["use"]) or "fact")
+        for key in ("kind", "title", "label", "publisher", "url"):
+            value = _value(row[key])
+            if value:
+                doc[key].add(value)
         text = _value(row["quote"])
         if text is not None:
-            document = _value(row["document"])
-            quote = Quote(text, source, document, _value(row["documentTitle"]))
-            quotes.setdefault(iri, set()).add(quote)
-            if document:
-                doc = docs.setdefault(iri, {}).setdefault(document, {
-                    "kind": "article", "title": quote.document_title or compact(document), "publisher": None,
-                    "url": None, "used_for": set()})
-                doc["used_for"].add(use)
-            continue
-        doc = docs.setdefault(iri, {}).setdefault(source, {
-            "kind": "background", "title": None, "publisher": None, "url": None, "used_for": set()})
-        doc["used_for"].add(use)
-        doc["title"] = doc["title"] or _value(row["title"]) or _value(row["label"])
-        doc["publisher"] = doc["publisher"] or _value(row["publisher"])
-        doc["url"] = doc["url"] or _value(row["url"])
-    sources = {
-        iri: sorted(
-            (SourceRef(src, d["kind"], d["title"] or compact(src), d["publisher"], d["url"],
-                       tuple(u for u in ("fact", "date") if u in d["used_for"]))
-             for src, d in found.items()),
-            key=lambda s: (s.kind != "article", s.title.casefold(), s.iri),
-        )
-        for iri, found in docs.items()
-    }
+            quotes.setdefault(iri, set()).add(Quote(text, source, document, None))
+    sources: dict[str, list[SourceRef]] = {}
+    for iri, found in docs.items():
+        refs = []
+        for document, d in found.items():
+            title = min(d["title"] or d["label"] or {compact(document)})
+            titles[document] = title
+            refs.append(SourceRef(
+                document, "article" if "article" in d["kind"] else "background", title,
+                min(d["publisher"]) if d["publisher"] else None, min(d["url"]) if d["url"] else None,
+                tuple(u for u in ("fact", "date") if u in d["used_for"])))
+        sources[iri] = sorted(refs, key=lambda s: (s.kind != "article", s.title.casefold(), s.iri))
+    quotes = {iri: {Quote(q.text, q.excerpt, q.document, titles.get(q.document or "")) for q in found}
+              for iri, found in quotes.items()}
     return quotes, sources
 
 
