@@ -1,0 +1,617 @@
+"""Projections of the RDF graph onto networkx, and the graph questions asked of them.
+
+Each projection is built from a handful of SPARQL SELECTs (named queries
+`network-*.rq`), so its cost follows the rows it projects, and it works the same
+against the embedded store and a remote SPARQL 1.1 server.
+
+- `actor_network`: a `networkx.MultiGraph` (undirected). Nodes are actor IRIs;
+  one edge per pair of actors per shared event, and one per relationship
+  (ownership, stake, founding, platform operation).
+- `event_actor_network`: a two-mode `networkx.Graph`, events and actors, roles on the edges.
+- `construct_network`: a `networkx.MultiDiGraph` from a user's CONSTRUCT query.
+
+Node attributes: `label`, `class`, `class_label`, `colour`, `shape` (from the
+ontology's `tg:colour`/`tg:shape`), `kind`, `alt_names`, `quote`, `source`.
+Edge attributes of the actor network: `relation`, `relation_iri`, `event`,
+`event_label`, `date` (label at its precision), `start`, `end` (ISO days, "" when
+unknown or open), `roles`, `quote`, `source`, and for relationships `from_actor`,
+`to_actor` (the direction the undirected graph does not keep).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+import pyoxigraph as ox
+
+from .dates import Span, When, parse_user_date, parse_when
+from .errors import InputError
+from .namespaces import RDF, RDFS, compact
+from .query import run_named
+from .store import Select, Store, Term, Triples
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+DEFAULT_COLOUR = "#97c2fc"  # vis-network's own default, for classes the ontology gives no colour
+DEFAULT_SHAPE = "dot"
+CENTRALITIES = ("degree", "betweenness", "pagerank")
+Centrality = Literal["degree", "betweenness", "pagerank"]
+
+
+# -- reading terms -------------------------------------------------------------------------------
+
+
+def _iri(term: Term | None) -> str | None:
+    return term.value if isinstance(term, ox.NamedNode) else None
+
+
+def _text(term: Term | None) -> str | None:
+    return term.value if isinstance(term, ox.Literal) else None
+
+
+def _lang_rank(term: Term | None) -> int:
+    """English first, then untagged, then any other language."""
+    if not isinstance(term, ox.Literal):
+        return 9
+    lang = (term.language or "").lower()
+    return 0 if lang.startswith("en") else 1 if not lang else 2
+
+
+def _local_name(iri: str) -> str:
+    return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def _when(term: Term | None) -> When | None:
+    if not isinstance(term, ox.Literal):
+        return None
+    try:
+        return parse_when(term.value, term.datatype.value)
+    except ValueError:
+        return None
+
+
+# -- classes: types, colours and shapes from the ontology -----------------------------------------
+
+
+@dataclass
+class ClassInfo:
+    iri: str
+    label: str
+    parents: list[str] = field(default_factory=list)
+    colour: str | None = None
+    shape: str | None = None
+
+
+@dataclass
+class Classes:
+    """The ontology's classes, with the presentation hints each inherits from its nearest ancestor."""
+
+    info: dict[str, ClassInfo]
+
+    @classmethod
+    def read(cls, store: Store) -> Classes:
+        info: dict[str, ClassInfo] = {}
+        ranks: dict[str, int] = {}
+        for row in run_named(store, "network-classes").dicts():
+            iri = _iri(row["class"])
+            if iri is None:
+                continue
+            item = info.setdefault(iri, ClassInfo(iri, _local_name(iri)))
+            label = _text(row["label"])
+            if label is not None and _lang_rank(row["label"]) < ranks.get(iri, 9):
+                item.label, ranks[iri] = label, _lang_rank(row["label"])
+            parent = _iri(row["parent"])
+            if parent and parent not in item.parents:
+                item.parents.append(parent)
+            item.colour = item.colour or _text(row["colour"])
+            item.shape = item.shape or _text(row["shape"])
+        return cls(info)
+
+    def ancestors(self, iri: str) -> list[str]:
+        """The class and its ancestors, nearest first (breadth first)."""
+        seen, queue, order = {iri}, deque([iri]), []
+        while queue:
+            current = queue.popleft()
+            order.append(current)
+            for parent in self.info[current].parents if current in self.info else []:
+                if parent not in seen:
+                    seen.add(parent)
+                    queue.append(parent)
+        return order
+
+    def depth(self, iri: str) -> int:
+        return len(self.ancestors(iri))
+
+    def most_specific(self, types: Iterable[str]) -> str:
+        """The type that is no ancestor of another, ties broken by depth then IRI."""
+        candidates = sorted(set(types))
+        covered = {a for t in candidates for a in self.ancestors(t)[1:]}
+        best = [t for t in candidates if t not in covered] or candidates
+        return max(best, key=lambda t: (self.depth(t), t))
+
+    def label(self, iri: str) -> str:
+        return self.info[iri].label if iri in self.info else _local_name(iri)
+
+    def colour(self, iri: str) -> str:
+        found = [self.info[a].colour for a in self.ancestors(iri) if a in self.info]
+        return next((c for c in found if c), DEFAULT_COLOUR)
+
+    def shape(self, iri: str) -> str:
+        found = [self.info[a].shape for a in self.ancestors(iri) if a in self.info]
+        return next((s for s in found if s), DEFAULT_SHAPE)
+
+    def node_attrs(self, types: Iterable[str]) -> dict[str, str]:
+        cls = self.most_specific(types)
+        return {"class": cls, "class_label": self.label(cls), "colour": self.colour(cls), "shape": self.shape(cls)}
+
+
+# -- provenance ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provenance:
+    quote: str
+    source: str
+
+
+def provenance(store: Store) -> dict[str, Provenance]:
+    """For each node, its first verbatim quote and where it is from; else its first background source."""
+    quotes: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    backgrounds: dict[str, list[str]] = defaultdict(list)
+    for row in run_named(store, "network-provenance").dicts():
+        node = _iri(row["node"])
+        doc = _iri(row["doc"])
+        if node is None or doc is None:
+            continue
+        name = _text(row["docLabel"]) or _text(row["url"]) or compact(doc)
+        url = _iri(row["url"]) or _text(row["url"])
+        described = f"{name} <{url}>" if url and url != name else name
+        quote = _text(row["quote"])
+        if quote is not None:
+            quotes[node].append((quote, described))
+        else:
+            backgrounds[node].append(described)
+    out = {}
+    for node in set(quotes) | set(backgrounds):
+        if quotes[node]:
+            quote, source = min(quotes[node])
+            out[node] = Provenance(" ".join(quote.split()), source)
+        else:
+            out[node] = Provenance("", min(backgrounds[node]))
+    return out
+
+
+# -- the pieces the projections are made of ---------------------------------------------------------
+
+
+@dataclass
+class Actor:
+    iri: str
+    types: set[str] = field(default_factory=set)
+    label: str = ""
+    label_rank: int = 9
+    alt_names: list[str] = field(default_factory=list)
+
+
+def actors(store: Store) -> dict[str, Actor]:
+    found: dict[str, Actor] = {}
+    for row in run_named(store, "network-actors").dicts():
+        iri, kind = _iri(row["actor"]), _iri(row["type"])
+        if iri is None or kind is None:
+            continue
+        actor = found.setdefault(iri, Actor(iri))
+        actor.types.add(kind)
+        label = _text(row["label"])
+        if label is not None and _lang_rank(row["label"]) < actor.label_rank:
+            actor.label, actor.label_rank = label, _lang_rank(row["label"])
+        alt = _text(row["alt"])
+        if alt and alt not in actor.alt_names:
+            actor.alt_names.append(alt)
+    for actor in found.values():
+        actor.label = actor.label or _local_name(actor.iri)
+    return found
+
+
+@dataclass
+class Happening:
+    """An event or a relationship: what links actors, with its time."""
+
+    iri: str
+    types: set[str] = field(default_factory=set)
+    label: str = ""
+    label_rank: int = 9
+    span: Span | None = None
+    status: str = ""
+    open_ended: bool = False
+
+    @property
+    def date(self) -> str:
+        return self.span.label if self.span else ""
+
+    @property
+    def start(self) -> str:
+        return self.span.start.isoformat() if self.span else ""
+
+    @property
+    def end(self) -> str:
+        return "" if self.span is None or self.open_ended else self.span.end.isoformat()
+
+
+def _span(time: When | None, begin: When | None, end: When | None) -> Span | None:
+    first = begin or time
+    if first is None:
+        return None
+    return Span(first, end if end and end != first else None)
+
+
+def _happenings(rows: list[dict[str, Term | None]], key: str) -> dict[str, Happening]:
+    found: dict[str, Happening] = {}
+    for row in rows:
+        iri, kind = _iri(row[key]), _iri(row["type"])
+        if iri is None or kind is None:
+            continue
+        item = found.setdefault(iri, Happening(iri))
+        item.types.add(kind)
+        label = _text(row["label"])
+        if label is not None and _lang_rank(row["label"]) < item.label_rank:
+            item.label, item.label_rank = label, _lang_rank(row["label"])
+        if item.span is None:
+            begin, end = _when(row["begin"]), _when(row["end"])
+            item.span = _span(_when(row["time"]), begin, end)
+            # A relationship with a beginning and no end still holds.
+            item.open_ended = key == "rel" and begin is not None and end is None
+        item.status = item.status or (_text(row.get("status")) or "")
+    for item in found.values():
+        item.label = item.label or _local_name(item.iri)
+    return found
+
+
+def events(store: Store) -> dict[str, Happening]:
+    return _happenings(run_named(store, "network-events").dicts(), "event")
+
+
+@dataclass(frozen=True)
+class Role:
+    event: str
+    actor: str
+    role: str
+
+
+def roles(store: Store) -> list[Role]:
+    found = set()
+    for row in run_named(store, "network-roles").dicts():
+        event, actor, prop = _iri(row["event"]), _iri(row["actor"]), _iri(row["role"])
+        if event and actor and prop:
+            found.add(Role(event, actor, _text(row["roleLabel"]) or _local_name(prop)))
+    return sorted(found, key=lambda r: (r.event, r.actor, r.role))
+
+
+@dataclass(frozen=True)
+class Link:
+    """A relationship between two actors, directed from `source` to `target`."""
+
+    happening: Happening
+    source: str
+    target: str
+    source_role: str
+    target_role: str
+
+
+def relationships(store: Store) -> list[Link]:
+    rows = run_named(store, "network-relationships").dicts()
+    items = _happenings(rows, "rel")
+    links = {}
+    for row in rows:
+        rel, src, dst = _iri(row["rel"]), _iri(row["from"]), _iri(row["to"])
+        if rel and src and dst and rel in items:
+            links[(rel, src, dst)] = Link(items[rel], src, dst, _text(row["fromRole"]) or "source",
+                                          _text(row["toRole"]) or "target")
+    return [links[k] for k in sorted(links)]
+
+
+# -- projections -------------------------------------------------------------------------------------
+
+
+def _until_day(until: date | str | None) -> date | None:
+    if until is None or isinstance(until, date):
+        return until
+    return parse_user_date(until, "--until").end
+
+
+def _after(item: Happening, day: date | None) -> bool:
+    """True when the item starts after the day, so that a view as of that day leaves it out."""
+    return day is not None and item.span is not None and item.span.start > day
+
+
+def _actor_attrs(actor: Actor, classes: Classes, prov: dict[str, Provenance]) -> dict[str, Any]:
+    source = prov.get(actor.iri, Provenance("", ""))
+    return {"label": actor.label, **classes.node_attrs(actor.types), "kind": "actor",
+            "alt_names": "; ".join(actor.alt_names), "quote": source.quote, "source": source.source}
+
+
+def _happening_attrs(item: Happening, classes: Classes, prov: dict[str, Provenance]) -> dict[str, Any]:
+    cls = classes.most_specific(item.types)
+    source = prov.get(item.iri, Provenance("", ""))
+    return {"relation": classes.label(cls), "relation_iri": cls, "event": item.iri, "event_label": item.label,
+            "date": item.date, "start": item.start, "end": item.end, "status": item.status,
+            "quote": source.quote, "source": source.source}
+
+
+def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiGraph[str]:
+    """Actors joined by the events they share and the relationships between them (undirected, multi-edge).
+
+    With `until`, only what had begun by that day (inclusive) is kept, with the actors it links;
+    undated relationships are kept. Edge keys are the event or relationship IRIs.
+    """
+    import networkx as nx
+
+    day = _until_day(until)
+    classes = Classes.read(store)
+    prov = provenance(store)
+    people = actors(store)
+    happened = events(store)
+    graph: nx.MultiGraph[str] = nx.MultiGraph(name="actor network", until=day.isoformat() if day else "")
+    if day is None:
+        for actor in people.values():
+            graph.add_node(actor.iri, **_actor_attrs(actor, classes, prov))
+
+    def add(u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
+        for node in (u, v):
+            if node not in graph:
+                graph.add_node(node, **_actor_attrs(people[node], classes, prov))
+        graph.add_edge(u, v, key=key, **attrs)
+
+    taking_part: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for role in roles(store):
+        if role.event in happened and role.actor in people:
+            taking_part[role.event][role.actor].append(role.role)
+    for event_iri in sorted(taking_part):
+        event = happened[event_iri]
+        if _after(event, day):
+            continue
+        attrs = _happening_attrs(event, classes, prov)
+        members = sorted(taking_part[event_iri])
+        for i, u in enumerate(members):
+            for v in members[i + 1 :]:
+                who = f"{people[u].label}: {', '.join(taking_part[event_iri][u])}; " \
+                      f"{people[v].label}: {', '.join(taking_part[event_iri][v])}"
+                add(u, v, event_iri, {**attrs, "roles": who, "from_actor": "", "to_actor": ""})
+    for link in relationships(store):
+        if link.source not in people or link.target not in people or _after(link.happening, day):
+            continue
+        attrs = _happening_attrs(link.happening, classes, prov)
+        who = f"{people[link.source].label}: {link.source_role}; {people[link.target].label}: {link.target_role}"
+        add(link.source, link.target, link.happening.iri,
+            {**attrs, "roles": who, "from_actor": link.source, "to_actor": link.target})
+    return graph
+
+
+def event_actor_network(store: Store, *, until: date | str | None = None) -> nx.Graph[str]:
+    """A two-mode graph: events and actors as nodes (`kind`), an edge per participation with its `role`."""
+    import networkx as nx
+
+    day = _until_day(until)
+    classes = Classes.read(store)
+    prov = provenance(store)
+    people = actors(store)
+    happened = events(store)
+    graph: nx.Graph[str] = nx.Graph(name="event-actor network", until=day.isoformat() if day else "")
+    joined: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for role in roles(store):
+        if role.event in happened and role.actor in people and not _after(happened[role.event], day):
+            joined[(role.event, role.actor)].append(role.role)
+    for event in sorted(happened.values(), key=lambda e: e.iri):
+        if _after(event, day):
+            continue
+        attrs = _happening_attrs(event, classes, prov)
+        cls = attrs["relation_iri"]
+        graph.add_node(event.iri, label=event.label, **{"class": cls}, class_label=attrs["relation"],
+                       colour=classes.colour(cls), shape=classes.shape(cls), kind="event", alt_names="",
+                       date=event.date, start=event.start, end=event.end, status=event.status,
+                       quote=attrs["quote"], source=attrs["source"])
+    for (event_iri, actor_iri), names in sorted(joined.items()):
+        if actor_iri not in graph:
+            graph.add_node(actor_iri, **_actor_attrs(people[actor_iri], classes, prov))
+        event = happened[event_iri]
+        graph.add_edge(event_iri, actor_iri, role=", ".join(names), relation=", ".join(names),
+                       date=event.date, start=event.start, end=event.end)
+    return graph
+
+
+def construct_network(store: Store, query_text: str, where: str = "the query") -> nx.MultiDiGraph[str]:
+    """A directed multigraph from a CONSTRUCT: IRI and blank-node objects become edges, never literals.
+
+    `rdf:type` sets a node's class and `rdfs:label` its label instead of adding edges; nodes the result
+    does not label or type are looked up in the store.
+    """
+    import networkx as nx
+
+    result = store.query(query_text, where=where)
+    if not isinstance(result, Triples):
+        raise InputError(f"{where} must be a CONSTRUCT or DESCRIBE query to give a network; it is not")
+    classes = Classes.read(store)
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph(name="constructed network")
+    labels: dict[str, str] = {}
+    types: dict[str, set[str]] = defaultdict(set)
+
+    def node_id(term: Any) -> str:
+        return term.value if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+
+    for triple in result.triples:
+        subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
+        if not isinstance(subject, ox.NamedNode | ox.BlankNode):
+            continue
+        s = node_id(subject)
+        graph.add_node(s)
+        if predicate == RDF + "type" and isinstance(obj, ox.NamedNode):
+            types[s].add(obj.value)
+        elif isinstance(obj, ox.Literal):
+            if predicate == RDFS + "label" and s not in labels:
+                labels[s] = obj.value
+        elif isinstance(obj, ox.NamedNode | ox.BlankNode):
+            o = node_id(obj)
+            graph.add_edge(s, o, key=predicate, relation=classes.label(predicate) if predicate in classes.info
+                           else _local_name(predicate), relation_iri=predicate)
+    missing = [n for n in graph if not n.startswith("_:") and (n not in labels or n not in types)]
+    for chunk in range(0, len(missing), 400):
+        values = " ".join(f"<{n}>" for n in missing[chunk : chunk + 400])
+        found = store.query(f"SELECT ?n ?label ?type WHERE {{ VALUES ?n {{ {values} }} "
+                            f"OPTIONAL {{ ?n rdfs:label ?label }} OPTIONAL {{ ?n a ?type }} }}")
+        assert isinstance(found, Select)
+        for n, label, kind in found.rows:
+            iri = _iri(n)
+            if iri is None:
+                continue
+            if iri not in labels and _text(label):
+                labels[iri] = _text(label) or ""
+            if _iri(kind):
+                types[iri].add(_iri(kind) or "")
+    for n in graph:
+        attrs: dict[str, Any] = {"label": labels.get(n) or _local_name(n), "kind": "node", "alt_names": "",
+                                 "quote": "", "source": ""}
+        if types.get(n):
+            attrs.update(classes.node_attrs(types[n]))
+        else:
+            attrs.update({"class": "", "class_label": "untyped", "colour": DEFAULT_COLOUR, "shape": DEFAULT_SHAPE})
+        graph.nodes[n].update(attrs)
+    return graph
+
+
+# -- views ---------------------------------------------------------------------------------------------
+
+
+def ego(graph: nx.Graph[str], center: str, depth: int) -> nx.Graph[str]:
+    """The actors within `depth` steps of `center`, and every edge among them."""
+    import networkx as nx
+
+    if depth < 1:
+        raise InputError(f"--depth must be 1 or more, not {depth}")
+    if center not in graph:
+        raise InputError(f"{graph.nodes.get(center, {}).get('label', compact(center))} is not in this view; "
+                         "try without --until or another --view")
+    return graph.subgraph(nx.single_source_shortest_path_length(graph, center, cutoff=depth)).copy()
+
+
+# -- graph questions -------------------------------------------------------------------------------------
+
+
+def find_node(graph: nx.Graph[str], store: Store, name: str) -> str:
+    """The actor a user names (IRI, compact IRI, label or alternate name), which must be in the graph."""
+    from .actors import resolve
+
+    named = resolve(store, name)
+    if named.iri not in graph:
+        raise InputError(f"actor {named.label!r} has no connections in this network; "
+                         "try another actor or drop --until")
+    return named.iri
+
+
+def edges_between(graph: nx.Graph[str], u: str, v: str) -> list[dict[str, Any]]:
+    """The edges between two nodes, oldest first (undated last)."""
+    data = graph.get_edge_data(u, v) or {}
+    found = list(data.values()) if graph.is_multigraph() else [data]
+    return sorted(found, key=lambda d: (d.get("start") or "9999", d.get("event_label", "")))
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    depth: int
+    actor: str
+    via: str
+    edges: tuple[dict[str, Any], ...]
+
+
+def neighbors(graph: nx.Graph[str], center: str, depth: int = 1) -> list[Neighbour]:
+    """Every actor within `depth` steps, with the edges that join it to the actor one step closer."""
+    if depth < 1:
+        raise InputError(f"--depth must be 1 or more, not {depth}")
+    label = _labeller(graph)
+    seen = {center: 0}
+    frontier = [center]
+    out: list[Neighbour] = []
+    for level in range(1, depth + 1):
+        found: dict[str, str] = {}
+        for node in sorted(frontier, key=label):
+            for other in sorted(graph.neighbors(node), key=label):
+                if other not in seen and other not in found:
+                    found[other] = node
+        for other, via in sorted(found.items(), key=lambda item: label(item[0])):
+            seen[other] = level
+            out.append(Neighbour(level, other, via, tuple(edges_between(graph, via, other))))
+        frontier = list(found)
+    return out
+
+
+def _labeller(graph: nx.Graph[str]) -> Any:
+    return lambda n: (str(graph.nodes[n].get("label", n)).casefold(), n)
+
+
+@dataclass(frozen=True)
+class Hop:
+    source: str
+    target: str
+    edges: tuple[dict[str, Any], ...]
+
+
+def paths(graph: nx.Graph[str], source: str, target: str, limit: int = 5) -> list[list[Hop]]:
+    """The shortest connections between two actors (up to `limit` of them), each as a chain of hops."""
+    import networkx as nx
+
+    if source == target:
+        raise InputError("give two different actors")
+    try:
+        found = list(itertools.islice(nx.all_shortest_paths(graph, source, target), limit))
+    except nx.NetworkXNoPath:
+        return []
+    return [[Hop(u, v, tuple(edges_between(graph, u, v))) for u, v in itertools.pairwise(p)] for p in found]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    actor: str
+    label: str
+    class_label: str
+    score: float
+    links: int
+
+
+def central(graph: nx.Graph[str], by: str = "degree", top: int = 20) -> list[Ranked]:
+    """Actors ranked by degree (distinct neighbours), betweenness or PageRank (weighted by shared links)."""
+    import networkx as nx
+
+    if by not in CENTRALITIES:
+        raise InputError(f"unknown centrality {by!r}; use one of {', '.join(CENTRALITIES)}")
+    simple = simple_graph(graph)
+    scores: dict[str, float]
+    if by == "degree":
+        scores = {n: float(d) for n, d in simple.degree()}
+    elif by == "betweenness":
+        scores = nx.betweenness_centrality(simple)
+    else:
+        scores = nx.pagerank(simple, weight="weight") if simple.number_of_edges() else {n: 0.0 for n in simple}
+    best = heapq.nsmallest(top, scores, key=lambda n: (-scores[n], str(graph.nodes[n].get("label", n)), n))
+    return [Ranked(n, str(graph.nodes[n].get("label", n)), str(graph.nodes[n].get("class_label", "")), scores[n],
+                   graph.degree(n)) for n in best]
+
+
+def simple_graph(graph: nx.Graph[str]) -> nx.Graph[str]:
+    """One undirected edge per linked pair, `weight` = how many links join them."""
+    import networkx as nx
+
+    simple: nx.Graph[str] = nx.Graph()
+    simple.add_nodes_from(graph.nodes)
+    for u, v in graph.edges():
+        if u == v:
+            continue
+        if simple.has_edge(u, v):
+            simple[u][v]["weight"] += 1
+        else:
+            simple.add_edge(u, v, weight=1)
+    return simple
