@@ -13,7 +13,7 @@ against the embedded store and a remote SPARQL 1.1 server.
 Node attributes: `label`, `class`, `class_label`, `colour`, `shape` (from the
 ontology's `tg:colour`/`tg:shape`), `kind`, `alt_names`, `quote`, `source`.
 Edge attributes of the actor network: `relation`, `relation_iri`, `event`,
-`event_label`, `date` (label at its precision), `start`, `end` (ISO days, "" when
+`event_label`, `colour`, `date` (label at its precision), `start`, `end` (ISO days, "" when
 unknown or open), `roles`, `quote`, `source`, and for relationships `from_actor`,
 `to_actor` (the direction the undirected graph does not keep).
 """
@@ -339,7 +339,8 @@ def _actor_attrs(actor: Actor, classes: Classes, prov: dict[str, Provenance]) ->
 def _happening_attrs(item: Happening, classes: Classes, prov: dict[str, Provenance]) -> dict[str, Any]:
     cls = classes.most_specific(item.types)
     source = prov.get(item.iri, Provenance("", ""))
-    return {"relation": classes.label(cls), "relation_iri": cls, "event": item.iri, "event_label": item.label,
+    return {"relation": classes.label(cls), "relation_iri": cls, "colour": classes.colour(cls),
+            "event": item.iri, "event_label": item.label,
             "date": item.date, "start": item.start, "end": item.end, "status": item.status,
             "quote": source.quote, "source": source.source}
 

@@ -1,0 +1,272 @@
+"""The interactive network page: one self-contained HTML file that loads nothing from the network.
+
+pyvis supplies the network's options and data model; the page around it is ours
+(`assets/network-page/`), because pyvis 0.3.2's template pulls vis-network,
+Bootstrap and tom-select from CDNs and its filter menu hides every node. Nodes
+and edges are built as plain lists (pyvis's `add_node`/`add_edge` are quadratic).
+Graphs above `LAYOUT_THRESHOLD` nodes get their layout here (pivot MDS, a few
+BFS and one SVD) with physics off, so a 5,000-node page is ready in seconds.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .assets import json_for_script, script_tag, style_tag
+from .errors import InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+NODE_LIMIT = 5000
+LAYOUT_THRESHOLD = 300
+EDGE_LABEL_LIMIT = 300  # above this many nodes, edge labels are left to the side panel
+SPACING = 110.0  # pixels per edge in the precomputed layout
+
+
+@dataclass
+class Rendered:
+    """A rendered page. In Jupyter or VS Code it shows itself inline (an iframe with `srcdoc`)."""
+
+    html: str
+    nodes: int
+    edges: int
+    notes: list[str] = field(default_factory=list)
+    height: int = 640
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="tech-graph network" '
+                f'style="width:100%;height:{self.height}px;border:1px solid #ddd" '
+                'sandbox="allow-scripts"></iframe>')
+
+    def save(self, path: str | Path) -> None:
+        from .output import write_output
+
+        write_output(path, self.html)
+
+
+def render(graph: nx.Graph[str], *, title: str = "tech-graph network", limit: int = NODE_LIMIT,
+           notes: list[str] | None = None) -> Rendered:
+    """The page for a graph from `network.py`, cut to `limit` nodes (the most connected) if larger."""
+    shown, cut_note = cut(graph, limit)
+    all_notes = [*(notes or []), *([cut_note] if cut_note else [])]
+    page = render_page(shown, title=title, notes=all_notes)
+    return Rendered(page, shown.number_of_nodes(), shown.number_of_edges(), all_notes)
+
+
+def cut(graph: nx.Graph[str], limit: int) -> tuple[nx.Graph[str], str | None]:
+    """The `limit` most connected nodes, and a message saying so, when the graph has more."""
+    if limit < 1:
+        raise InputError(f"--limit must be 1 or more, not {limit}")
+    total = graph.number_of_nodes()
+    if total <= limit:
+        return graph, None
+    ranked = sorted(graph.nodes, key=lambda n: (-graph.degree(n), str(graph.nodes[n].get("label", n)), str(n)))
+    kept = graph.subgraph(ranked[:limit]).copy()
+    note = (f"showing {limit:,} of {total:,} nodes (the most connected); narrow the view with "
+            "--focus ACTOR --depth N or --until DATE, or raise --limit")
+    return kept, note
+
+
+def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[str, Any]:
+    """What the page script needs: vis-network nodes, edges and options, the legend and the dates."""
+    from pyvis.network import Network
+
+    large = graph.number_of_nodes() > LAYOUT_THRESHOLD
+    positions = layout(graph) if large else {}
+    first: dict[str, str] = {}
+    undated: set[str] = set()
+    edges = []
+    multi = graph.is_multigraph()
+    for i, link in enumerate(graph.edges(keys=True, data=True) if multi else graph.edges(data=True)):
+        u, v, data = link[0], link[1], link[-1]
+        start = str(data.get("start") or "")
+        for node in (u, v):
+            if not start:
+                undated.add(node)
+            elif node not in first or start < first[node]:
+                first[node] = start
+        relation = str(data.get("relation") or data.get("role") or "")
+        edge = {
+            "id": i, "from": str(u), "to": str(v), "relation": relation,
+            "event_label": str(data.get("event_label") or ""), "event": str(data.get("event") or ""),
+            "date": str(data.get("date") or ""), "start": start, "roles": str(data.get("roles") or
+                                                                            data.get("role") or ""),
+            "status": str(data.get("status") or ""), "quote": str(data.get("quote") or ""),
+            "source": str(data.get("source") or ""), "colour": str(data.get("colour") or ""),
+            "color": {"color": str(data.get("colour") or "#9aa5b1"), "opacity": 0.75},
+        }
+        if not large:
+            edge["label"] = relation
+        edges.append(edge)
+    degree = dict(graph.degree())
+    nodes = []
+    for node, data in graph.nodes(data=True):
+        name = str(data.get("label") or node)
+        alt = str(data.get("alt_names") or "")
+        own_start = str(data.get("start") or "")
+        first_seen = "" if node in undated or (not first.get(node) and not own_start) else min(
+            x for x in (first.get(node), own_start) if x)
+        item: dict[str, Any] = {
+            "id": str(node), "name": name, "alt": alt,
+            "label": name + ("\n" + alt.split("; ")[0] if alt else ""),
+            "type": str(data.get("class_label") or "untyped"), "class": str(data.get("class") or ""),
+            "colour": str(data.get("colour") or "#97c2fc"), "color": str(data.get("colour") or "#97c2fc"),
+            "shape": str(data.get("shape") or "dot"), "kind": str(data.get("kind") or ""),
+            "date": str(data.get("date") or ""), "status": str(data.get("status") or ""),
+            "quote": str(data.get("quote") or ""), "source": str(data.get("source") or ""),
+            "first": first_seen, "size": 12 + 4 * min(degree.get(node, 0), 16) ** 0.5,
+        }
+        if node in positions:
+            item["x"], item["y"] = positions[node]
+        nodes.append(item)
+    net = Network(directed=graph.is_directed(), heading=title)
+    net.nodes, net.edges = nodes, edges  # set directly: pyvis's add_* are quadratic
+    net.toggle_physics(not large)
+    if not large:
+        net.force_atlas_2based(gravity=-60, central_gravity=0.015, spring_length=110, spring_strength=0.06,
+                               overlap=0.4)
+    net.set_edge_smooth("dynamic" if not large else "continuous")
+    net.toggle_hide_edges_on_drag(large)
+    vis_nodes, vis_edges, _heading, _height, _width, options_json = net.get_network_data()
+    import json
+
+    options = json.loads(options_json)
+    options.setdefault("physics", {})["enabled"] = not large
+    options["physics"]["stabilization"] = {"enabled": not large, "iterations": 400, "fit": True}
+    options["layout"] = {"improvedLayout": not large, "randomSeed": 7}
+    options["edges"].update({"font": {"size": 10, "align": "middle", "color": "#555"}, "width": 1.2,
+                             "smooth": {"enabled": not large, "type": "dynamic"}})
+    options["nodes"] = {"font": {"size": 14, "face": "system-ui, sans-serif"}, "borderWidth": 1,
+                        "scaling": {"label": {"drawThreshold": 3}},
+                        "widthConstraint": {"maximum": 170}}
+    options["interaction"].update({"hover": True, "tooltipDelay": 300, "navigationButtons": False,
+                                   "keyboard": False})
+    if graph.is_directed():
+        options["edges"]["arrows"] = {"to": {"enabled": True, "scaleFactor": 0.5}}
+    counts = Counter(str(n["type"]) for n in vis_nodes)
+    seen: dict[str, dict[str, Any]] = {}
+    for n in vis_nodes:
+        seen.setdefault(n["type"], {"type": n["type"], "colour": n["colour"], "shape": n["shape"],
+                                    "count": counts[n["type"]], "kind": n["kind"]})
+    legend = sorted(seen.values(), key=lambda e: (e["kind"] != "actor", e["type"].casefold()))
+    days = sorted({e["start"] for e in vis_edges if e["start"]} | {n["first"] for n in vis_nodes if n["first"]})
+    return {"nodes": vis_nodes, "edges": vis_edges, "options": options, "legend": legend, "days": days}
+
+
+def render_page(graph: nx.Graph[str], *, title: str = "tech-graph network", notes: list[str] | None = None) -> str:
+    """The complete HTML page; every asset inlined, every string from the data escaped."""
+    data = page_data(graph, title)
+    kinds = Counter(str(d.get("kind") or "node") for _, d in graph.nodes(data=True))
+    summary = ", ".join(f"{count:,} {kind}{'' if count == 1 else 's'}" for kind, count in sorted(kinds.items()))
+    summary += f", {graph.number_of_edges():,} link{'' if graph.number_of_edges() == 1 else 's'}"
+    note_html = "".join(f'<span class="note">{html.escape(n)}</span>' for n in notes or [])
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; \
+style-src 'unsafe-inline'; img-src data:; font-src data:">
+<title>{html.escape(title)}</title>
+{style_tag("network-page/network-page.css")}
+</head>
+<body>
+<header><h1>{html.escape(title)}</h1><span class="meta">{html.escape(summary)}</span>{note_html}</header>
+<aside id="side">
+  <h2>Find</h2>
+  <input id="search" list="search-names" placeholder="name or 中文名" aria-label="find a node">
+  <datalist id="search-names"></datalist>
+  <h2>Types</h2>
+  <ul id="legend" class="legend"></ul>
+  <div id="time"><h2>Time</h2>
+    <input id="time-slider" type="range" aria-label="show the graph as of a date">
+    <div id="time-value">all dates</div></div>
+  <div id="shown"></div>
+</aside>
+<div id="network"></div>
+<section id="panel" aria-live="polite"><p class="hint">Click a node or a link to see its type, dates,
+roles, and the quote and source behind it.</p></section>
+<script type="application/json" id="graph-data">{json_for_script(data)}</script>
+{script_tag("vis-network/vis-network.min.js")}
+{script_tag("network-page/network-page.js")}
+</body>
+</html>
+"""
+
+
+# -- layout of large graphs -----------------------------------------------------------------------------
+
+
+def layout(graph: nx.Graph[str], seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Positions for every node: pivot MDS per connected component, components packed in rows.
+
+    Pivot MDS (Brandes and Pich 2006) needs one BFS per pivot and one small SVD, so it is
+    linear in the graph's size, where networkx's spring layout takes about a minute at 5,000 nodes.
+    """
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components, shortest_path
+
+    order = list(graph.nodes)
+    n = len(order)
+    if n == 0:
+        return {}
+    index = {node: i for i, node in enumerate(order)}
+    pairs = [(index[u], index[v]) for u, v in graph.edges() if u != v]
+    rows = np.array([p[0] for p in pairs] + [p[1] for p in pairs], dtype=np.int64)
+    cols = np.array([p[1] for p in pairs] + [p[0] for p in pairs], dtype=np.int64)
+    adjacency = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+    count, labels = connected_components(adjacency, directed=False)
+    rng = np.random.default_rng(seed)
+    parts = []
+    for comp in sorted((np.flatnonzero(labels == c) for c in range(count)), key=lambda c: (-len(c), c[0])):
+        size = len(comp)
+        if size == 1:
+            coords = np.zeros((1, 2))
+        elif size <= 3:
+            angles = np.arange(size) * 2 * np.pi / size
+            coords = np.column_stack([np.cos(angles), np.sin(angles)]) * 0.6
+        else:
+            sub = adjacency[comp][:, comp]
+            pivots = min(40, size)
+            distances = []
+            nearest = np.full(size, np.inf)
+            pivot = 0
+            for _ in range(pivots):
+                d = shortest_path(sub, directed=False, unweighted=True, indices=pivot)
+                distances.append(d)
+                nearest = np.minimum(nearest, d)
+                pivot = int(np.argmax(nearest))
+                if nearest[pivot] == 0:
+                    break
+            squared = np.array(distances).T ** 2
+            centred = -0.5 * (squared - squared.mean(axis=0) - squared.mean(axis=1)[:, None] + squared.mean())
+            left, sizes, _ = np.linalg.svd(centred, full_matrices=False)
+            coords = left[:, :2] * sizes[:2]
+            sub_coo = sub.tocoo()
+            lengths = np.linalg.norm(coords[sub_coo.row] - coords[sub_coo.col], axis=1)
+            typical = float(np.median(lengths[lengths > 0])) if np.any(lengths > 0) else 1.0
+            coords = coords / typical
+            # Leaves of one hub share a distance profile; spread them a little.
+            coords += rng.normal(scale=0.3, size=coords.shape)
+        parts.append((comp, coords - coords.mean(axis=0)))
+    positions: dict[str, tuple[float, float]] = {}
+    total_area = sum((np.ptp(c[:, 0]) + 2) * (np.ptp(c[:, 1]) + 2) for _, c in parts)
+    row_width = max(float(np.sqrt(total_area)) * 1.2, 4.0)
+    x = y = row_height = 0.0
+    for comp, coords in parts:
+        width, height = float(np.ptp(coords[:, 0])) + 2, float(np.ptp(coords[:, 1])) + 2
+        if x > 0 and x + width > row_width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        offset = np.array([x + width / 2 - (coords[:, 0].max() + coords[:, 0].min()) / 2,
+                           y + height / 2 - (coords[:, 1].max() + coords[:, 1].min()) / 2])
+        for i, point in zip(comp, coords + offset, strict=True):
+            positions[order[i]] = (round(float(point[0]) * SPACING, 1), round(float(point[1]) * SPACING, 1))
+        x += width
+        row_height = max(row_height, height)
+    return positions
