@@ -384,5 +384,125 @@ def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str
     serve_forever(make_server(app, host, port), lambda line: click.echo(line, err=True))
 
 
+_TEXT_FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "md"]), default="table",
+                            show_default=True, help="Output format.")
+_UNTIL = click.option("--until", help="The network as it stood on a date: YYYY, YYYY-MM or YYYY-MM-DD.")
+
+
+@cli.command()
+@click.argument("actor")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 10), help="How many steps out.")
+@_UNTIL
+@_TEXT_FORMAT
+@output_option
+@graph_options
+def neighbors(actor: str, depth: int, until: str | None, fmt: str, output: str) -> None:
+    """List an actor's neighbours and the events or relationships that join them.
+
+    ACTOR is an IRI, a compact IRI, a label or a Chinese name (any case).
+
+    Example: tech-graph neighbors "Ant Group" --depth 2
+    """
+    from . import network
+
+    store = session().store
+    graph = network.actor_network(store, until=until)
+    emit(output, network.neighbors_text(graph, network.find_node(graph, store, actor), depth, fmt))
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 1000), help="At most this many paths.")
+@_UNTIL
+@output_option
+@graph_options
+def path(source: str, target: str, limit: int, until: str | None, output: str) -> None:
+    """Explain the shortest connections between two actors as chains of events, with dates and quotes.
+
+    Example: tech-graph path CFIUS Hellobike
+    """
+    from . import network
+
+    store = session().store
+    graph = network.actor_network(store, until=until)
+    a, b = network.find_node(graph, store, source), network.find_node(graph, store, target)
+    emit(output, network.paths_text(graph, a, b, limit))
+
+
+@cli.command()
+@click.option("--by", type=click.Choice(["degree", "betweenness", "pagerank"]), default="degree",
+              show_default=True, help="degree: distinct neighbours; betweenness; pagerank (weighted by links).")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1), help="How many actors to list.")
+@_UNTIL
+@_TEXT_FORMAT
+@output_option
+@graph_options
+def central(by: str, top: int, until: str | None, fmt: str, output: str) -> None:
+    """Rank the actors by how central they are in the actor network.
+
+    Example: tech-graph central --by betweenness --top 10
+    """
+    from . import network
+
+    emit(output, network.central_text(network.actor_network(session().store, until=until), by, top, fmt))
+
+
+@cli.command()
+@click.option("--view", type=click.Choice(["actors", "events"]), default="actors", show_default=True,
+              help="actors: actors linked by shared events and relationships; events: events and their actors.")
+@click.option("--focus", metavar="ACTOR", help="Only the actors within --depth steps of this one.")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 10), help="Steps out from --focus.")
+@_UNTIL
+@click.option("--query", "query_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Draw the result of your own SPARQL CONSTRUCT query instead.")
+@click.option("--limit", default=5000, show_default=True, type=click.IntRange(1),
+              help="Most nodes to draw; larger views keep the most connected.")
+@click.option("--title", help="Page title.")
+@output_option
+@graph_options
+def render(view: str, focus: str | None, depth: int, until: str | None, query_file: str | None, limit: int,
+           title: str | None, output: str) -> None:
+    """Write the network as one interactive HTML page that works offline.
+
+    Click a node or link for its type, dates, roles, quote and source; filter by
+    type in the legend; slide through time.
+
+    Example: tech-graph render -o graph.html
+    """
+    from . import network
+    from .errors import InputError
+    from .render import render as render_graph
+
+    store = session().store
+    if query_file:
+        if until or focus:
+            raise InputError("--query draws your CONSTRUCT result as it is; drop --until and --focus")
+        try:
+            text = Path(query_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read query file {query_file}: {exc.strerror}") from None
+        graph = network.construct_network(store, text, query_file)
+        default_title = f"tech-graph: {Path(query_file).name}"
+    elif view == "events":
+        graph = network.event_actor_network(store, until=until)
+        default_title = "tech-graph: events and their actors"
+    else:
+        graph = network.actor_network(store, until=until)
+        default_title = "tech-graph: who is connected to whom"
+    if focus:
+        center = network.find_node(graph, store, focus)
+        graph = network.ego(graph, center, depth * (2 if view == "events" else 1))
+        default_title += f", around {graph.nodes[center]['label']}"
+    if until:
+        default_title += f", as of {until}"
+    page = render_graph(graph, title=title or default_title, limit=limit)
+    for note in page.notes:
+        click.echo(f"note: {note}", err=True)
+    emit(output, page.html)
+    if output != "-":
+        click.echo(f"wrote {output}: {page.nodes:,} nodes, {page.edges:,} links", err=True)
+
+
 def main() -> None:
     cli(prog_name="tech-graph")

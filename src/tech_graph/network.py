@@ -616,3 +616,65 @@ def simple_graph(graph: nx.Graph[str]) -> nx.Graph[str]:
         else:
             simple.add_edge(u, v, weight=1)
     return simple
+
+
+# -- answers as text, for the command line ------------------------------------------------------------
+
+
+def _format(header: list[str], rows: list[list[str]], fmt: str) -> str:
+    from .tables import as_delimited, as_markdown, as_table
+
+    if fmt == "csv":
+        return as_delimited(header, rows, ",")
+    if fmt == "tsv":
+        return as_delimited(header, rows, "\t")
+    if fmt == "md":
+        return as_markdown(header, rows)
+    return as_table(header, rows, max_width=70)
+
+
+TEXT_FORMATS = ("table", "csv", "tsv", "md")
+
+
+def neighbors_text(graph: nx.Graph[str], center: str, depth: int = 1, fmt: str = "table") -> str:
+    """One row per neighbour and connecting event or relationship."""
+    rows = []
+    for found in neighbors(graph, center, depth):
+        for edge in found.edges:
+            rows.append([str(found.depth), graph.nodes[found.actor]["label"],
+                         graph.nodes[found.actor].get("class_label", ""), graph.nodes[found.via]["label"],
+                         edge.get("relation", ""), edge.get("event_label", ""), edge.get("date", "")])
+    return _format(["depth", "neighbour", "type", "via", "relation", "event or relationship", "date"], rows, fmt)
+
+
+def paths_text(graph: nx.Graph[str], source: str, target: str, limit: int = 5) -> str:
+    """Each shortest connection as a numbered chain of hops, each hop with its events, dates and quotes."""
+    label = {n: str(graph.nodes[n].get("label", n)) for n in (source, target)}
+    found = paths(graph, source, target, limit)
+    if not found:
+        return f"no connection between {label[source]} and {label[target]} in this network\n"
+    steps = len(found[0])
+    lines = [f"{label[source]} → {label[target]}: {steps} step{'s' if steps > 1 else ''}, "
+             f"{len(found)} shortest path{'s' if len(found) > 1 else ''}"
+             + (f" (first {limit} shown)" if len(found) == limit else "")]
+    for number, path in enumerate(found, 1):
+        chain = " → ".join([str(graph.nodes[path[0].source]["label"])]
+                           + [str(graph.nodes[h.target]["label"]) for h in path])
+        lines += ["", f"{number}. {chain}"]
+        for hop in path:
+            lines.append(f"   {graph.nodes[hop.source]['label']} — {graph.nodes[hop.target]['label']}:")
+            for edge in hop.edges:
+                when = f" ({edge['date']})" if edge.get("date") else ""
+                lines.append(f"     - {edge.get('relation', '')}: {edge.get('event_label', '')}{when}")
+                if edge.get("quote"):
+                    lines.append(f"       “{edge['quote']}” — {edge.get('source', '')}")
+                elif edge.get("source"):
+                    lines.append(f"       source: {edge['source']}")
+    return "\n".join(lines) + "\n"
+
+
+def central_text(graph: nx.Graph[str], by: str = "degree", top: int = 20, fmt: str = "table") -> str:
+    ranked = central(graph, by, top)
+    digits = 0 if by == "degree" else 4
+    rows = [[str(i), r.label, r.class_label, f"{r.score:.{digits}f}", str(r.links)] for i, r in enumerate(ranked, 1)]
+    return _format(["rank", "actor", "type", by, "links"], rows, fmt)
