@@ -96,7 +96,7 @@ def test_neo4j_needs_a_folder_or_zip(tmp_path: Path) -> None:
 def test_graph_options_that_exclude_each_other() -> None:
     assert "exclude each other" in one_error_line(invoke("export", "--include-ontology", "--data-only"))
     assert "not an RDF format" in one_error_line(invoke("export", "-f", "actors-csv", "--include-ontology"))
-    assert "--until" in one_error_line(invoke("export", "-f", "actors-csv", "--until", "soon"))
+    assert "--until" in one_error_line(invoke("export", "-f", "graphml", "--until", "soon"))
 
 
 def test_broken_pipe_ends_quietly() -> None:

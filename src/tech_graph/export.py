@@ -142,15 +142,14 @@ for _fmt in RDF_FORMATS.values():
 
 
 def projection(request: ExportRequest) -> nx.Graph[Any]:
-    """The actor network (actors linked through events and relationships) or the event-actor network."""
+    """The actor network (actors linked through events and relationships) or the event-actor network,
+    as of `until` if given."""
     from . import network
 
     if request.network == "actor":
         return network.actor_network(request.store, until=request.until)
     if request.network == "event-actor":
-        if request.until is not None:
-            raise InputError("--until applies to the actor network only; drop it or use --network actor")
-        return network.event_actor_network(request.store)
+        return network.event_actor_network(request.store, until=request.until)
     raise InputError(f"unknown network {request.network!r}; use one of {', '.join(NETWORKS)}")
 
 
@@ -263,9 +262,11 @@ def dynamic(graph: nx.Graph[Any]) -> nx.Graph[Any]:
                     first[node] = min(first.get(node, when), when)
                     last[node] = max(last.get(node, when), when)
     for node, data in out.nodes(data=True):
-        data.pop("start", None)
-        data.pop("end", None)
-        if node in first:
+        # An event node keeps its own dates; an actor lives from its first to its last dated edge.
+        start, end = _day(data.pop("start", None), False), _day(data.pop("end", None), True)
+        if start:
+            data["start"], data["end"] = start, end or _day(start, True)
+        elif node in first:
             data["start"], data["end"] = first[node], last[node]
         viz: dict[str, Any] = {}
         rgb = _rgb(str(data.get("colour", "")))
