@@ -103,6 +103,14 @@ def test_neo4j_csv_headers_and_ids(tmp_path: Path) -> None:
     assert script.count("LOAD CSV WITH HEADERS FROM 'file:///nodes.csv'") == len({n[":LABEL"] for n in nodes})
 
 
+@pytest.mark.parametrize("relation,expected", [("hasRegulator", "HAS_REGULATOR"), ("IPOSuspension", "IPO_SUSPENSION"),
+                                               ("co-participant", "CO_PARTICIPANT"), ("", "RELATED")])
+def test_neo4j_relationship_types(relation: str, expected: str) -> None:
+    from tech_graph.export import neo4j_type
+
+    assert neo4j_type({"relation_iri": TG + relation if relation.isalpha() else "", "relation": relation}) == expected
+
+
 def test_node_link_json_reads_back() -> None:
     g = small_network()
     data = json.loads(node_link_bytes(g))

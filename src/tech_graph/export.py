@@ -329,9 +329,9 @@ def _local(iri: str) -> str:
 
 
 def neo4j_type(data: Mapping[str, Any]) -> str:
-    """`tg:hasRegulator` -> HAS_REGULATOR, `co-participant` -> CO_PARTICIPANT."""
+    """`tg:hasRegulator` -> HAS_REGULATOR, `tg:IPOSuspension` -> IPO_SUSPENSION, `co-participant` -> CO_PARTICIPANT."""
     name = _local(str(data.get("relation_iri") or "")) or str(data.get("relation") or "related")
-    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper() or "RELATED"
 
 
