@@ -151,7 +151,7 @@ def test_validate_finds_nothing_wrong_in_a_good_user_file(tmp_path: Path, monkey
     assert not [line for line in result.stdout.splitlines() if line.startswith("good.ttl")], result.stdout
 
 
-@pytest.mark.parametrize("command", [["query", QUERY], ["timeline"], ["export"], ["validate"]])
+@pytest.mark.parametrize("command", [["query", QUERY], ["timeline"], ["render"], ["export"], ["validate"]])
 def test_a_broken_user_file_stops_every_command(tmp_path: Path, command: list[str]) -> None:
     bad = tmp_path / "broken.ttl"
     bad.write_text('@prefix ex: <http://example.org/> .\n\nex:a ex:b "no end .\n', encoding="utf-8")
