@@ -1,0 +1,116 @@
+"""The network page in headless Chromium with every non-file: request blocked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from conftest import PageWatch
+from tech_graph import network, render
+from tech_graph.namespaces import TGR
+
+pytestmark = pytest.mark.browser
+
+
+def open_page(watch: PageWatch, path: Path, timeout: float = 60_000) -> Any:
+    page = watch.page
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]", timeout=timeout)
+    return page
+
+
+def click_node(page: Any, node_id: str) -> None:
+    """Click where the node is drawn, the way a user would."""
+    point = page.evaluate("""id => {
+        const p = network.canvasToDOM(network.getPositions([id])[id]);
+        const box = document.getElementById('network').getBoundingClientRect();
+        return {x: box.left + p.x, y: box.top + p.y};
+    }""", node_id)
+    page.mouse.click(point["x"], point["y"])
+
+
+def hidden_count(page: Any) -> int:
+    return int(page.evaluate("graphNodes.get({filter: n => n.hidden === true}).length"))
+
+
+def test_actor_network_page(page: PageWatch, store: Any, tmp_path: Path) -> None:
+    graph = network.actor_network(store)
+    target = tmp_path / "graph.html"
+    target.write_text(render.render(graph).html, encoding="utf-8")
+    p = open_page(page, target)
+
+    assert p.evaluate("network.body.data.nodes.length") == graph.number_of_nodes()
+    assert p.evaluate("network.body.data.edges.length") == graph.number_of_edges()
+    assert p.evaluate("document.querySelector('#network canvas').width") > 0
+
+    # Clicking a node shows its name, type and quote in the side panel.
+    ant = TGR + "ant-group"
+    p.evaluate("id => network.focus(id, {scale: 1.2, animation: false})", ant)
+    click_node(p, ant)
+    panel = p.locator("#panel")
+    assert panel.locator(".panel-title").inner_text() == "Ant Group"
+    quotes = panel.locator("blockquote.quote").all_inner_texts()
+    assert quotes and graph.nodes[ant]["quote"] in quotes[0]
+    assert any(graph.edges[u, v, k]["quote"] in " ".join(quotes) for u, v, k in graph.edges(ant, keys=True))
+
+    # The type filter hides and shows the nodes of one type.
+    companies = sum(1 for _, d in graph.nodes(data=True) if d["class_label"] == "Company")
+    box = p.locator("#legend input[data-type='Company']")
+    box.uncheck()
+    assert hidden_count(p) == companies
+    assert p.evaluate(f"network.body.nodes[{ant!r}].options.hidden") is True
+    box.check()
+    assert hidden_count(p) == 0
+
+    page.assert_clean()
+
+
+def test_time_slider_hides_later_links(page: PageWatch, store: Any, tmp_path: Path) -> None:
+    target = tmp_path / "graph.html"
+    target.write_text(render.render(network.actor_network(store)).html, encoding="utf-8")
+    p = open_page(page, target)
+    p.evaluate("""() => { const s = document.getElementById('time-slider');
+        s.value = 0; s.dispatchEvent(new Event('input')); }""")
+    hidden_edges = p.evaluate("graphEdges.get({filter: e => e.hidden === true}).length")
+    assert hidden_edges > 0
+    assert p.locator("#time-value").inner_text().startswith("as of ")
+    page.assert_clean()
+
+
+def test_escaped_data_stays_text(page: PageWatch, tmp_path: Path) -> None:
+    graph: nx.MultiGraph[str] = nx.MultiGraph()
+    evil = '<img src=x onerror="window.pwned=1">'
+    graph.add_node("urn:a", label=evil, class_label="Company", colour="#1f77b4", shape="dot", kind="actor",
+                   quote=evil, source=evil)
+    graph.add_node("urn:b", label="字节跳动", class_label="Company", colour="#1f77b4", shape="dot", kind="actor")
+    graph.add_edge("urn:a", "urn:b", relation=evil, quote=evil)
+    target = tmp_path / "evil.html"
+    target.write_text(render.render(graph).html, encoding="utf-8")
+    p = open_page(page, target)
+    click_node(p, "urn:a")
+    assert p.locator("#panel .panel-title").inner_text() == evil
+    assert p.locator("#panel img").count() == 0
+    assert p.evaluate("window.pwned === undefined")
+    page.assert_clean()
+
+
+def test_five_thousand_nodes_render(page: PageWatch, tmp_path: Path) -> None:
+    base = nx.barabasi_albert_graph(5000, 1, seed=11)
+    kinds = ["Company", "Regulator", "Person", "Platform or product"]
+    graph: nx.MultiGraph[str] = nx.MultiGraph()
+    for n in base:
+        graph.add_node(f"urn:n{n}", label=f"Actor {n}", class_label=kinds[n % 4], colour="#1f77b4",
+                       shape="dot", kind="actor", quote=f"quote {n}")
+    for u, v in base.edges():
+        graph.add_edge(f"urn:n{u}", f"urn:n{v}", relation="Deal", start=f"20{10 + u % 12}-01-01")
+    target = tmp_path / "big.html"
+    target.write_text(render.render(graph).html, encoding="utf-8")
+    p = open_page(page, target, timeout=120_000)
+    assert p.evaluate("network.body.data.nodes.length") == 5000
+    assert p.evaluate("network.physics.options.enabled") is False
+    p.locator("#legend input[data-type='Person']").uncheck()
+    assert hidden_count(p) == 1250
+    page.assert_clean()
