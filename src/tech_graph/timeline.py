@@ -172,9 +172,9 @@ class AsOf:
 
 
 def _value(term: Term | None) -> str | None:
-    if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
-        return term.value
-    return None
+    # Called for every cell of every row: getattr beats an isinstance chain (a Triple has no value).
+    value: str | None = getattr(term, "value", None)
+    return value
 
 
 def _lang_rank(term: Term | None) -> int:
