@@ -79,7 +79,12 @@ class PageWatch:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        sync_api = None
+    require("the playwright Python package", sync_api)
+    assert sync_api is not None
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=chromium_path,
