@@ -94,6 +94,8 @@ class Classes:
     """The ontology's classes, with the presentation hints each inherits from its nearest ancestor."""
 
     info: dict[str, ClassInfo]
+    _ancestors: dict[str, list[str]] = field(default_factory=dict)
+    _specific: dict[frozenset[str], str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, store: Store) -> Classes:
@@ -116,6 +118,8 @@ class Classes:
 
     def ancestors(self, iri: str) -> list[str]:
         """The class and its ancestors, nearest first (breadth first)."""
+        if iri in self._ancestors:
+            return self._ancestors[iri]
         seen, queue, order = {iri}, deque([iri]), []
         while queue:
             current = queue.popleft()
@@ -124,6 +128,7 @@ class Classes:
                 if parent not in seen:
                     seen.add(parent)
                     queue.append(parent)
+        self._ancestors[iri] = order
         return order
 
     def depth(self, iri: str) -> int:
@@ -131,7 +136,13 @@ class Classes:
 
     def most_specific(self, types: Iterable[str]) -> str:
         """The type that is no ancestor of another, ties broken by depth then IRI."""
-        candidates = sorted(set(types))
+        key = frozenset(types)
+        if key not in self._specific:
+            self._specific[key] = self._most_specific(key)
+        return self._specific[key]
+
+    def _most_specific(self, types: frozenset[str]) -> str:
+        candidates = sorted(types)
         covered = {a for t in candidates for a in self.ancestors(t)[1:]}
         best = [t for t in candidates if t not in covered] or candidates
         return max(best, key=lambda t: (self.depth(t), t))
