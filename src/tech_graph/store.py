@@ -70,8 +70,17 @@ def sparql_syntax_error(exc: SyntaxError, where: str) -> InputError:
     if m:
         line, col, msg = m.groups()
         col = str(max(1, int(col) - 1))  # pyoxigraph points one past the offending character
-        return InputError(f"SPARQL syntax error in {where} at line {line}, column {col}: {msg.strip()}")
-    return InputError(f"SPARQL syntax error in {where}: {text}")
+        return InputError(f"SPARQL syntax error in {where} at line {line}, column {col}: {_brief(msg)}")
+    return InputError(f"SPARQL syntax error in {where}: {_brief(text)}")
+
+
+def _brief(message: str) -> str:
+    """pyoxigraph can list dozens of expected tokens over several lines; keep one readable line."""
+    message = " ".join(message.split())
+    if message.startswith("expected one of ") and len(message) > 100:
+        choices = message.removeprefix("expected one of ").split(", ")
+        return f"unexpected input; expected one of {', '.join(choices[:6])}, … ({len(choices)} choices)"
+    return message
 
 
 def to_result(raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Result:
