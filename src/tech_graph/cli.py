@@ -504,5 +504,48 @@ def render(view: str, focus: str | None, depth: int, until: str | None, query_fi
         click.echo(f"wrote {output}: {page.nodes:,} nodes, {page.edges:,} links", err=True)
 
 
+@cli.command()
+@click.option("--out", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the timeline and graph pages (created if missing).")
+@click.option("--sample", default="regulatory-actions", show_default=True, help="Named query to show.")
+@graph_options
+def build(out: str, sample: str) -> None:
+    """The main job: validate the graph, summarise it, show a sample query, write both pages.
+
+    Writes OUT/timeline.html and OUT/graph.html, each one offline HTML file.
+
+    Example: tech-graph build --out out
+    """
+    from . import network
+    from . import timeline as tl
+    from .query import run_named
+    from .render import render as render_graph
+    from .stats import stats as compute
+    from .tables import select_table
+    from .timeline_html import timeline_page
+    from .validate import validate as run_validation
+
+    s = session()
+    problems = run_validation(s.store, s.sources)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found; fix them and build again", err=True)
+        sys.exit(1)
+    click.echo(f"Validated: {len(s.sources)} files conform to the shapes; every quote is in its source.\n")
+    for title, result in compute(s.store)[1:]:  # events per year, then the ten busiest actors
+        click.echo(f"{title}\n{select_table(Select(result.variables, result.rows[:10]))}")
+    click.echo(f"Sample query: tech-graph query --name {sample}\n{select_table(run_named(s.store, sample), 60)}")
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    events = tl.events(s.store)
+    emit(str(folder / "timeline.html"), timeline_page(events, tl.event_classes(s.store)))
+    page = render_graph(network.actor_network(s.store), title="tech-graph: who is connected to whom")
+    emit(str(folder / "graph.html"), page.html)
+    click.echo(f"Wrote {folder / 'timeline.html'} ({len(events)} events) and "
+               f"{folder / 'graph.html'} ({page.nodes} actors, {page.edges} links): open them in a browser.")
+
+
 def main() -> None:
     cli(prog_name="tech-graph")
