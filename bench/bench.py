@@ -1,6 +1,6 @@
 """Side-by-side benchmark of the stores at 10k, 100k and 1M synthetic triples (not a test).
 
-    .venv/bin/python bench/bench.py                  # 10k, 100k, 1M: about 5 minutes
+    .venv/bin/python bench/bench.py                  # 10k, 100k, 1M: about 15 minutes
     .venv/bin/python bench/bench.py --sizes 10000    # quick look
     .venv/bin/python bench/bench.py --markdown       # the table for docs/performance.md
 
