@@ -203,9 +203,11 @@ def test_output_is_sorted_with_stable_prefixes(tmp_path: Path) -> None:
     from tech_graph.namespaces import PREFIXES
 
     assert prefixes == [p + ":" for p in PREFIXES if p + ":" in prefixes]
-    nt = export_file(tmp_path, "nt").read_text(encoding="utf-8").splitlines()
-    subjects = [line.split(" ", 1)[0] for line in nt]
-    assert subjects == sorted(subjects, key=lambda s: s.strip("<>"))
+    nt = export_file(tmp_path, "nt").read_bytes().splitlines()
+    assert nt == sorted(set(nt)), "N-Triples lines are unique and sorted"
+    subjects = [line.split(b" ", 1)[0] for line in nt]
+    runs = [s for i, s in enumerate(subjects) if i == 0 or subjects[i - 1] != s]
+    assert len(runs) == len(set(runs)), "each subject's statements stand together"
 
 
 def test_named_graphs_follow_the_options(tmp_path: Path, extra: Path) -> None:

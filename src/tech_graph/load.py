@@ -123,14 +123,19 @@ def load_source(store: ox.Store, source: Source, *, bulk: bool = False) -> None:
     throw the store away on failure.
     """
     fmt, name = rdf_format(source.path)
-    data = read_bytes(source.path)
     graph = None if fmt in QUAD_FORMATS else ox.NamedNode(source.graph)
     base = source.path.resolve().as_uri()
+    # A plain file is streamed by path, so a big one is never held in Python's memory too.
+    streamed = source.path.suffix.lower() != ".gz" and source.path.is_file()
+    data = None if streamed else read_bytes(source.path)
+    path = str(source.path) if streamed else None
     try:
         if bulk:
-            store.bulk_load(data, fmt, base_iri=base, to_graph=graph)
+            store.bulk_load(data, fmt, path=path, base_iri=base, to_graph=graph)
         else:
-            store.load(data, fmt, base_iri=base, to_graph=graph)
+            store.load(data, fmt, path=path, base_iri=base, to_graph=graph)
+    except OSError as exc:
+        raise InputError(f"{source.path}: cannot read: {exc.strerror or exc}") from None
     except SyntaxError as exc:
         raise parse_error(source.path, name, exc) from None
     except ValueError as exc:

@@ -105,17 +105,22 @@ def _quad_key(quad: ox.Quad) -> tuple[Any, ...]:
             _term_key(quad.object))
 
 
-def canonical(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    """The quads without duplicates, blank nodes relabelled by RDFC-1.0, in a stable order.
-
-    Subjects sort by IRI, and within a subject rdf:type and rdfs:label come first.
-    """
+def relabelled(quads: Iterable[ox.Quad]) -> set[ox.Quad]:
+    """The quads without duplicates, blank nodes relabelled by RDFC-1.0 so their labels are stable."""
     unique = set(quads)
     if any(isinstance(t, ox.BlankNode) for q in unique for t in (q.subject, q.object, q.graph_name)):
         dataset = ox.Dataset(unique)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         unique = set(dataset)
-    return sorted(unique, key=_quad_key)
+    return unique
+
+
+def canonical(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """`relabelled` quads in a stable, readable order.
+
+    Subjects sort by IRI, and within a subject rdf:type and rdfs:label come first.
+    """
+    return sorted(relabelled(quads), key=_quad_key)
 
 
 def as_triples(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
@@ -222,9 +227,23 @@ def _serialize_jsonld(quads: list[ox.Quad]) -> bytes:
     return (json.dumps(compacted, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def _serialize_lines(quads: Iterable[ox.Quad], fmt: RdfFormat) -> bytes:
+    """N-Triples and N-Quads hold one statement a line, so sorted unique lines are a stable file.
+
+    Sorting bytes in C is some 20x faster than sorting terms with a Python key at a million triples.
+    """
+    unique = relabelled(quads)
+    items: Iterable[ox.Quad] | Iterable[ox.Triple] = unique if fmt.quads else (q.triple for q in unique)
+    data = ox.serialize(items, format=fmt.ox_format)
+    assert data is not None
+    return b"".join(sorted(set(data.splitlines(keepends=True))))
+
+
 def serialize_quads(quads: Iterable[ox.Quad], name: str) -> bytes:
     """Quads in any of our formats; triple formats get the union of the graphs."""
     fmt = rdf_format(name)
+    if fmt.ox_format in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+        return _serialize_lines(quads, fmt)
     chosen = canonical(quads if fmt.quads else as_triples(quads))
     if fmt.ox_format is ox.RdfFormat.JSON_LD:
         return _serialize_jsonld(chosen)

@@ -88,9 +88,8 @@ def to_result(raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Res
         return Ask(bool(raw))
     if isinstance(raw, ox.QueryTriples):
         return Triples(list(raw))
-    variables = [v.value for v in raw.variables]
-    width = range(len(variables))
-    return Select(variables, [tuple(sol[i] for i in width) for sol in raw])
+    # tuple(solution) yields None for unbound variables, and is twice as fast as indexing.
+    return Select([v.value for v in raw.variables], [tuple(solution) for solution in raw])
 
 
 class Store(ABC):
