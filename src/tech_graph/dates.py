@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
+from functools import lru_cache
 
 from .errors import InputError
 from .namespaces import XSD
@@ -73,6 +74,7 @@ def _build(kind: str, m: re.Match[str]) -> When:
     return When(day, Precision.DAY, day)
 
 
+@lru_cache(maxsize=65536)  # big graphs repeat the same few thousand dates
 def parse_when(lexical: str, datatype: str | None = None) -> When:
     """A When from a typed literal; the datatype, if known, decides the precision.
 
