@@ -198,3 +198,14 @@ def any_store(request: pytest.FixtureRequest) -> Store:
     store = request.getfixturevalue(name)
     assert isinstance(store, Store)
     return store
+
+
+def fetch(url: str, data: bytes | None = None, headers: dict[str, str] | None = None,
+          method: str | None = None) -> tuple[int, Any, bytes]:
+    """(status, headers, body) for any status, the way curl shows it."""
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()

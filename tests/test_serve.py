@@ -5,11 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
@@ -17,6 +14,7 @@ import pytest
 import rdflib
 from bs4 import BeautifulSoup
 
+from conftest import fetch
 from tech_graph.export import EXPORTERS, ExportRequest, export
 from tech_graph.namespaces import TGR
 from tech_graph.query import named_queries
@@ -34,17 +32,6 @@ def server(store: OxigraphStore) -> Iterator[Running]:
     running = start_in_thread(App(store, Settings()))
     yield running
     running.stop()
-
-
-def fetch(url: str, data: bytes | None = None, headers: dict[str, str] | None = None,
-          method: str | None = None) -> tuple[int, Any, bytes]:
-    """(status, headers, body) for any status, the way curl shows it."""
-    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, resp.headers, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers, err.read()
 
 
 def expected_companies(store: OxigraphStore) -> set[tuple[str, str]]:

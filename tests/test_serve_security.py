@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import http.client
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from conftest import fetch
 from tech_graph.cli import cli
 from tech_graph.load import Source
 from tech_graph.serve import App, HttpError, Limits, Outcome, Runner, Running, Settings, start_in_thread
@@ -25,16 +23,6 @@ pytestmark = pytest.mark.server
 
 TOKEN = "s3cret-token"
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
-
-
-def fetch(url: str, data: bytes | None = None, headers: dict[str, str] | None = None,
-          method: str | None = None) -> tuple[int, Any, bytes]:
-    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, resp.headers, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers, err.read()
 
 
 def post(server: Running, field: str, text: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:

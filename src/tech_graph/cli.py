@@ -130,7 +130,7 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     Example: tech-graph query --name regulatory-actions --format md
     """
     from .errors import InputError
-    from .query import named_query, run
+    from .query import named_query, read_query_file, run
     from .rdfformats import RDF_FORMATS, serialize_triples
     from .store import Ask
     from .tables import SELECT_FORMATS, select_table
@@ -141,10 +141,7 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     if name:
         text, where = named_query(name).text, f"named query {name!r}"
     elif file:
-        try:
-            text, where = Path(file).read_text(encoding="utf-8"), file
-        except OSError as exc:
-            raise InputError(f"cannot read query file {file}: {exc.strerror}") from None
+        text, where = read_query_file(file), file
     elif sparql and sparql != "-":
         text, where = sparql, "the query argument"
     elif not sys.stdin.isatty():
@@ -182,6 +179,20 @@ def queries() -> None:
     click.echo(as_table(["name", "description"], rows), nl=False)
 
 
+def check_graph() -> int:
+    """Print one line per problem and exit 1 if there are any; else the number of files checked."""
+    from .validate import validate as run_validation
+
+    s = session()
+    problems = run_validation(s.store, s.sources)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    return len(s.sources)
+
+
 @cli.command()
 @graph_options
 def validate() -> None:
@@ -192,16 +203,8 @@ def validate() -> None:
 
     Example: tech-graph validate --data my-events.ttl
     """
-    from .validate import validate as run_validation
-
-    s = session()
-    problems = run_validation(s.store, s.sources)
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s) found", err=True)
-        sys.exit(1)
-    click.echo(f"ok: {len(s.sources)} files conform to the shapes; every quote is in its source")
+    checked = check_graph()
+    click.echo(f"ok: {checked} files conform to the shapes; every quote is in its source")
 
 
 @cli.command()
@@ -472,16 +475,14 @@ def render(view: str, focus: str | None, depth: int, until: str | None, query_fi
     """
     from . import network
     from .errors import InputError
+    from .query import read_query_file
     from .render import render as render_graph
 
     store = session().store
     if query_file:
         if until or focus:
             raise InputError("--query draws your CONSTRUCT result as it is; drop --until and --focus")
-        try:
-            text = Path(query_file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read query file {query_file}: {exc.strerror}") from None
+        text = read_query_file(query_file)
         graph = network.construct_network(store, text, query_file)
         default_title = f"tech-graph: {Path(query_file).name}"
     elif view == "events":
@@ -523,16 +524,9 @@ def build(out: str, sample: str) -> None:
     from .stats import stats as compute
     from .tables import select_table
     from .timeline_html import timeline_page
-    from .validate import validate as run_validation
-
     s = session()
-    problems = run_validation(s.store, s.sources)
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s) found; fix them and build again", err=True)
-        sys.exit(1)
-    click.echo(f"Validated: {len(s.sources)} files conform to the shapes; every quote is in its source.\n")
+    checked = check_graph()
+    click.echo(f"Validated: {checked} files conform to the shapes; every quote is in its source.\n")
     for title, result in compute(s.store)[1:]:  # events per year, then the ten busiest actors
         click.echo(f"{title}\n{select_table(Select(result.variables, result.rows[:10]))}")
     click.echo(f"Sample query: tech-graph query --name {sample}\n{select_table(run_named(s.store, sample), 60)}")

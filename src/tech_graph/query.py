@@ -56,6 +56,14 @@ def run_named(store: Store, name: str) -> Select:
     return result
 
 
+def read_query_file(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InputError(f"cannot read query file {path}: {reason}") from None
+
+
 def run(store: Store, text: str, where: str = "the query") -> Result:
     if not text.strip():
         raise InputError(f"{where} is empty; give a SPARQL query")
