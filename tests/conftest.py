@@ -19,15 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from tech_graph.load import bundled_sources
-from tech_graph.store import (
-    Endpoints,
-    OxigraphStore,
-    SparqlStore,
-    Store,
-    load_disk_store,
-    memory_store,
-    open_disk_store,
-)
+from tech_graph.remote import Endpoints, SparqlStore
+from tech_graph.store import OxigraphStore, Store, load_disk_store, memory_store, open_disk_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
