@@ -120,3 +120,11 @@ def test_stats(runner: CliRunner) -> None:
     assert code == 0
     assert "Nodes by class" in out and "Events per year" in out and "Actors by degree" in out
     assert "tgr:ant-group" in out
+
+
+def test_click_usage_errors_are_one_line(runner: CliRunner) -> None:
+    code, out = invoke(runner, "render", "--view", "foo")
+    assert code == 2
+    assert out == "error: Invalid value for '--view': 'foo' is not one of 'actors', 'events'; see 'cli render --help'\n"
+    code, out = invoke(runner, "query", "--bogus")
+    assert code == 2 and out.count("\n") == 1 and out.startswith("error: No such option '--bogus'")

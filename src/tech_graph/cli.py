@@ -85,6 +85,11 @@ class Group(click.Group):
         except TechGraphError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            # click would print three lines (usage, hint, error); keep the house style of one.
+            where = exc.ctx.command_path if exc.ctx else "tech-graph"
+            click.echo(f"error: {exc.format_message().rstrip('.')}; see '{where} --help'", err=True)
+            ctx.exit(exc.exit_code)
         except BrokenPipeError:
             # Keep Python from complaining when it flushes stdout at exit.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -135,12 +140,12 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     from .store import Ask
     from .tables import SELECT_FORMATS, select_table
 
-    given = [x for x in (sparql, file, name) if x]
+    given = [x for x in (sparql, file, name) if x is not None]
     if len(given) > 1:
         raise InputError("give the query one way only: an argument, -f FILE or --name NAME")
-    if name:
+    if name is not None:
         text, where = named_query(name).text, f"named query {name!r}"
-    elif file:
+    elif file is not None:
         text, where = read_query_file(file), file
     elif sparql and sparql != "-":
         text, where = sparql, "the query argument"
