@@ -20,13 +20,15 @@ unknown or open), `roles`, `quote`, `source`, and for relationships `from_actor`
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import heapq
 import itertools
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import pyoxigraph as ox
 
@@ -172,34 +174,55 @@ class Provenance:
     source: str
 
 
+NO_PROVENANCE = Provenance("", "")
+
+
+def _document(doc: str, label: Term | None, url: Term | None) -> str:
+    """How a source reads: its label (else its URL, else its compact IRI), then its URL in angle brackets."""
+    name = _text(label) or _text(url) or compact(doc)
+    link = _iri(url) or _text(url)
+    return f"{name} <{link}>" if link and link != name else name
+
+
 def provenance(store: Store) -> dict[str, Provenance]:
     """For each node, its first verbatim quote and where it is from; else its first background source."""
+    described: dict[str, list[str]] = defaultdict(list)
     quotes: dict[str, list[tuple[str, str]]] = defaultdict(list)
     backgrounds: dict[str, list[str]] = defaultdict(list)
-    for row in run_named(store, "network-provenance").dicts():
-        node = _iri(row["node"])
-        doc = _iri(row["doc"])
-        if node is None or doc is None:
+    for node, quote, doc, label, url in run_named(store, "network-provenance").rows:
+        if not isinstance(doc, ox.NamedNode):
             continue
-        name = _text(row["docLabel"]) or _text(row["url"]) or compact(doc)
-        url = _iri(row["url"]) or _text(row["url"])
-        described = f"{name} <{url}>" if url and url != name else name
-        quote = _text(row["quote"])
-        if quote is not None:
-            quotes[node].append((quote, described))
-        else:
-            backgrounds[node].append(described)
+        if node is None:  # a document with one of its label and URL combinations
+            described[doc.value].append(_document(doc.value, label, url))
+        elif isinstance(node, ox.NamedNode):
+            if isinstance(quote, ox.Literal):
+                quotes[node.value].append((quote.value, doc.value))
+            else:
+                backgrounds[node.value].append(doc.value)
+
+    def first(doc: str) -> str:
+        return min(described.get(doc) or [compact(doc)])
+
     out = {}
-    for node in set(quotes) | set(backgrounds):
-        if quotes[node]:
-            quote, source = min(quotes[node])
-            out[node] = Provenance(" ".join(quote.split()), source)
-        else:
-            out[node] = Provenance("", min(backgrounds[node]))
+    for iri, found in quotes.items():
+        text, source = min((q, first(d)) for q, d in found)
+        out[iri] = Provenance(" ".join(text.split()), source)
+    for iri, docs in backgrounds.items():
+        if iri not in out:
+            out[iri] = Provenance("", min(first(d) for d in docs))
     return out
 
 
 # -- the pieces the projections are made of ---------------------------------------------------------
+
+
+def _rank(label: Term | None, best: int) -> int:
+    """The rank of a label if it beats `best`: English first, then untagged, then any other language."""
+    if not isinstance(label, ox.Literal):
+        return best
+    lang = label.language
+    rank = 1 if not lang else 0 if lang.lower().startswith("en") else 2
+    return rank if rank < best else best
 
 
 @dataclass
@@ -213,18 +236,18 @@ class Actor:
 
 def actors(store: Store) -> dict[str, Actor]:
     found: dict[str, Actor] = {}
-    for row in run_named(store, "network-actors").dicts():
-        iri, kind = _iri(row["actor"]), _iri(row["type"])
-        if iri is None or kind is None:
+    for node, kind, label, alt in run_named(store, "network-actors").rows:
+        if not isinstance(node, ox.NamedNode) or not isinstance(kind, ox.NamedNode):
             continue
-        actor = found.setdefault(iri, Actor(iri))
-        actor.types.add(kind)
-        label = _text(row["label"])
-        if label is not None and _lang_rank(row["label"]) < actor.label_rank:
-            actor.label, actor.label_rank = label, _lang_rank(row["label"])
-        alt = _text(row["alt"])
-        if alt and alt not in actor.alt_names:
-            actor.alt_names.append(alt)
+        actor = found.get(node.value)
+        if actor is None:
+            actor = found[node.value] = Actor(node.value)
+        actor.types.add(kind.value)
+        rank = _rank(label, actor.label_rank)
+        if rank < actor.label_rank:
+            actor.label, actor.label_rank = label.value, rank  # type: ignore[union-attr]
+        if isinstance(alt, ox.Literal) and alt.value and alt.value not in actor.alt_names:
+            actor.alt_names.append(alt.value)
     for actor in found.values():
         actor.label = actor.label or _local_name(actor.iri)
     return found
@@ -262,46 +285,69 @@ def _span(time: When | None, begin: When | None, end: When | None) -> Span | Non
     return Span(first, end if end and end != first else None)
 
 
-def _happenings(rows: list[dict[str, Term | None]], key: str) -> dict[str, Happening]:
+Timing = tuple[Span | None, bool]
+
+
+def _happenings(rows: Iterable[tuple[Term | None, ...]], relationship: bool) -> dict[str, Happening]:
+    """Happenings from rows of (iri, type, label, time, begin, end, status)."""
     found: dict[str, Happening] = {}
-    for row in rows:
-        iri, kind = _iri(row[key]), _iri(row["type"])
-        if iri is None or kind is None:
+    timings: dict[tuple[Term | None, ...], Timing] = {}  # big graphs repeat the same few thousand dates
+    for node, kind, label, time, begin, end, status in rows:
+        if not isinstance(node, ox.NamedNode) or not isinstance(kind, ox.NamedNode):
             continue
-        item = found.setdefault(iri, Happening(iri))
-        item.types.add(kind)
-        label = _text(row["label"])
-        if label is not None and _lang_rank(row["label"]) < item.label_rank:
-            item.label, item.label_rank = label, _lang_rank(row["label"])
+        item = found.get(node.value)
+        if item is None:
+            item = found[node.value] = Happening(node.value)
+        item.types.add(kind.value)
+        rank = _rank(label, item.label_rank)
+        if rank < item.label_rank:
+            item.label, item.label_rank = label.value, rank  # type: ignore[union-attr]
         if item.span is None:
-            begin, end = _when(row["begin"]), _when(row["end"])
-            item.span = _span(_when(row["time"]), begin, end)
-            # A relationship with a beginning and no end still holds.
-            item.open_ended = key == "rel" and begin is not None and end is None
-        item.status = item.status or (_text(row.get("status")) or "")
+            key = (time, begin, end)
+            timing = timings.get(key)
+            if timing is None:
+                first, last = _when(begin), _when(end)
+                # A relationship with a beginning and no end still holds.
+                timing = timings[key] = (_span(_when(time), first, last),
+                                         relationship and first is not None and last is None)
+            item.span, item.open_ended = timing
+        if not item.status and isinstance(status, ox.Literal):
+            item.status = status.value
     for item in found.values():
         item.label = item.label or _local_name(item.iri)
     return found
 
 
 def events(store: Store) -> dict[str, Happening]:
-    return _happenings(run_named(store, "network-events").dicts(), "event")
+    return _happenings(run_named(store, "network-events").rows, relationship=False)
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(NamedTuple):
+    """An actor taking part in an event; sorts by event, actor, role."""
+
     event: str
     actor: str
     role: str
 
 
 def roles(store: Store) -> list[Role]:
-    found = set()
-    for row in run_named(store, "network-roles").dicts():
-        event, actor, prop = _iri(row["event"]), _iri(row["actor"]), _iri(row["role"])
-        if event and actor and prop:
-            found.add(Role(event, actor, _text(row["roleLabel"]) or _local_name(prop)))
-    return sorted(found, key=lambda r: (r.event, r.actor, r.role))
+    """Every participation, once per role label (a role without one goes by its local name), sorted."""
+    return [Role(*found) for found in _roles(store)]
+
+
+def _roles(store: Store) -> list[tuple[str, str, str]]:
+    """`roles` as plain (event, actor, role) tuples, which cost less to make and sort."""
+    taking_part: list[tuple[str, str, str]] = []
+    names: dict[str, list[str]] = defaultdict(list)
+    for event, prop, actor, label in run_named(store, "network-roles").rows:
+        if not isinstance(prop, ox.NamedNode):
+            continue
+        if event is None:  # a role with one of its labels
+            names[prop.value].append(_text(label) or _local_name(prop.value))
+        elif isinstance(event, ox.NamedNode) and isinstance(actor, ox.NamedNode):
+            taking_part.append((event.value, actor.value, prop.value))
+    return sorted({(event, actor, name) for event, actor, prop in taking_part
+                   for name in names.get(prop) or [_local_name(prop)]})
 
 
 @dataclass(frozen=True)
@@ -316,18 +362,35 @@ class Link:
 
 
 def relationships(store: Store) -> list[Link]:
-    rows = run_named(store, "network-relationships").dicts()
-    items = _happenings(rows, "rel")
+    rows = run_named(store, "network-relationships").rows
+    # (rel, type, label, time, begin, end) + status, which relationships do not have
+    items = _happenings(((r[0], r[1], r[2], r[5], r[6], r[7], None) for r in rows), relationship=True)
     links = {}
-    for row in rows:
-        rel, src, dst = _iri(row["rel"]), _iri(row["from"]), _iri(row["to"])
-        if rel and src and dst and rel in items:
-            links[(rel, src, dst)] = Link(items[rel], src, dst, _text(row["fromRole"]) or "source",
-                                          _text(row["toRole"]) or "target")
+    for rel, _, _, src, dst, _, _, _, from_role, to_role in rows:
+        if isinstance(rel, ox.NamedNode) and isinstance(src, ox.NamedNode) and isinstance(dst, ox.NamedNode) \
+                and rel.value in items:
+            links[(rel.value, src.value, dst.value)] = Link(items[rel.value], src.value, dst.value,
+                                                            _text(from_role) or "source", _text(to_role) or "target")
     return [links[k] for k in sorted(links)]
 
 
 # -- projections -------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a projection is built.
+
+    A projection allocates hundreds of thousands of rows, dicts and strings and no reference cycles,
+    yet each automatic collection rescans everything built so far: at 1M triples that was 1-2 s of 6.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _until_day(until: date | str | None) -> date | None:
@@ -342,20 +405,38 @@ def _after(item: Happening, day: date | None) -> bool:
 
 
 def _actor_attrs(actor: Actor, classes: Classes, prov: dict[str, Provenance]) -> dict[str, Any]:
-    source = prov.get(actor.iri, Provenance("", ""))
+    source = prov.get(actor.iri, NO_PROVENANCE)
     return {"label": actor.label, **classes.node_attrs(actor.types), "kind": "actor",
             "alt_names": "; ".join(actor.alt_names), "quote": source.quote, "source": source.source}
 
 
-def _happening_attrs(item: Happening, classes: Classes, prov: dict[str, Provenance]) -> dict[str, Any]:
-    cls = classes.most_specific(item.types)
-    source = prov.get(item.iri, Provenance("", ""))
-    return {"relation": classes.label(cls), "relation_iri": cls, "colour": classes.colour(cls),
-            "event": item.iri, "event_label": item.label,
-            "date": item.date, "start": item.start, "end": item.end, "status": item.status,
-            "quote": source.quote, "source": source.source}
+@dataclass
+class _Describer:
+    """Edge and node attributes of happenings; what many happenings share (class, time) is worked out once."""
+
+    classes: Classes
+    prov: dict[str, Provenance]
+    _kinds: dict[frozenset[str], tuple[str, str, str]] = field(default_factory=dict)
+    _times: dict[tuple[Span | None, bool], tuple[str, str, str]] = field(default_factory=dict)
+
+    def attrs(self, item: Happening) -> dict[str, Any]:
+        types = frozenset(item.types)
+        kind = self._kinds.get(types)
+        if kind is None:
+            cls = self.classes.most_specific(types)
+            kind = self._kinds[types] = (self.classes.label(cls), cls, self.classes.colour(cls))
+        when = (item.span, item.open_ended)
+        times = self._times.get(when)
+        if times is None:
+            times = self._times[when] = (item.date, item.start, item.end)
+        source = self.prov.get(item.iri, NO_PROVENANCE)
+        return {"relation": kind[0], "relation_iri": kind[1], "colour": kind[2],
+                "event": item.iri, "event_label": item.label,
+                "date": times[0], "start": times[1], "end": times[2], "status": item.status,
+                "quote": source.quote, "source": source.source}
 
 
+@_bulk()
 def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiGraph[str]:
     """Actors joined by the events they share and the relationships between them (undirected, multi-edge).
 
@@ -369,6 +450,7 @@ def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiG
     prov = provenance(store)
     people = actors(store)
     happened = events(store)
+    describe = _Describer(classes, prov)
     graph: nx.MultiGraph[str] = nx.MultiGraph(name="actor network", until=day.isoformat() if day else "")
     if day is None:
         for actor in people.values():
@@ -380,31 +462,31 @@ def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiG
                 graph.add_node(node, **_actor_attrs(people[node], classes, prov))
         graph.add_edge(u, v, key=key, **attrs)
 
-    taking_part: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for role in roles(store):
-        if role.event in happened and role.actor in people:
-            taking_part[role.event][role.actor].append(role.role)
-    for event_iri in sorted(taking_part):
+    # event -> actor -> role names; roles come sorted, so events, actors and names are in order
+    taking_part: dict[str, dict[str, list[str]]] = {}
+    for event_iri, actor_iri, role in _roles(store):
+        if event_iri in happened and actor_iri in people:
+            taking_part.setdefault(event_iri, {}).setdefault(actor_iri, []).append(role)
+    for event_iri, members in taking_part.items():
         event = happened[event_iri]
-        if _after(event, day):
+        if len(members) < 2 or _after(event, day):
             continue
-        attrs = _happening_attrs(event, classes, prov)
-        members = sorted(taking_part[event_iri])
-        for i, u in enumerate(members):
-            for v in members[i + 1 :]:
-                who = f"{people[u].label}: {', '.join(taking_part[event_iri][u])}; " \
-                      f"{people[v].label}: {', '.join(taking_part[event_iri][v])}"
-                add(u, v, event_iri, {**attrs, "roles": who, "from_actor": "", "to_actor": ""})
+        attrs = describe.attrs(event)
+        taking = [(u, f"{people[u].label}: {', '.join(names)}") for u, names in members.items()]
+        for i, (u, u_roles) in enumerate(taking):
+            for v, v_roles in taking[i + 1 :]:
+                add(u, v, event_iri, {**attrs, "roles": f"{u_roles}; {v_roles}", "from_actor": "", "to_actor": ""})
     for link in relationships(store):
         if link.source not in people or link.target not in people or _after(link.happening, day):
             continue
-        attrs = _happening_attrs(link.happening, classes, prov)
+        attrs = describe.attrs(link.happening)
         who = f"{people[link.source].label}: {link.source_role}; {people[link.target].label}: {link.target_role}"
         add(link.source, link.target, link.happening.iri,
             {**attrs, "roles": who, "from_actor": link.source, "to_actor": link.target})
     return graph
 
 
+@_bulk()
 def event_actor_network(store: Store, *, until: date | str | None = None) -> nx.Graph[str]:
     """A two-mode graph: events and actors as nodes (`kind`), an edge per participation with its `role`."""
     import networkx as nx
@@ -414,26 +496,29 @@ def event_actor_network(store: Store, *, until: date | str | None = None) -> nx.
     prov = provenance(store)
     people = actors(store)
     happened = events(store)
+    describe = _Describer(classes, prov)
     graph: nx.Graph[str] = nx.Graph(name="event-actor network", until=day.isoformat() if day else "")
-    joined: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for role in roles(store):
-        if role.event in happened and role.actor in people and not _after(happened[role.event], day):
-            joined[(role.event, role.actor)].append(role.role)
-    for event in sorted(happened.values(), key=lambda e: e.iri):
+    # (event, actor) -> role names; roles come sorted, so the pairs and names are in order
+    joined: dict[tuple[str, str], list[str]] = {}
+    for event_iri, actor_iri, role in _roles(store):
+        if event_iri in happened and actor_iri in people and not _after(happened[event_iri], day):
+            joined.setdefault((event_iri, actor_iri), []).append(role)
+    for event_iri in sorted(happened):
+        event = happened[event_iri]
         if _after(event, day):
             continue
-        attrs = _happening_attrs(event, classes, prov)
+        attrs = describe.attrs(event)
         cls = attrs["relation_iri"]
-        graph.add_node(event.iri, label=event.label, **{"class": cls}, class_label=attrs["relation"],
-                       colour=classes.colour(cls), shape=classes.shape(cls), kind="event", alt_names="",
-                       date=event.date, start=event.start, end=event.end, status=event.status,
+        graph.add_node(event_iri, label=event.label, **{"class": cls}, class_label=attrs["relation"],
+                       colour=attrs["colour"], shape=classes.shape(cls), kind="event", alt_names="",
+                       date=attrs["date"], start=attrs["start"], end=attrs["end"], status=event.status,
                        quote=attrs["quote"], source=attrs["source"])
-    for (event_iri, actor_iri), names in sorted(joined.items()):
+    for (event_iri, actor_iri), names in joined.items():
         if actor_iri not in graph:
             graph.add_node(actor_iri, **_actor_attrs(people[actor_iri], classes, prov))
-        event = happened[event_iri]
+        attrs = graph.nodes[event_iri]
         graph.add_edge(event_iri, actor_iri, role=", ".join(names), relation=", ".join(names),
-                       date=event.date, start=event.start, end=event.end)
+                       date=attrs["date"], start=attrs["start"], end=attrs["end"])
     return graph
 
 
