@@ -168,8 +168,7 @@ class Classes:
 # -- provenance ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Provenance:
+class Provenance(NamedTuple):
     quote: str
     source: str
 
@@ -185,7 +184,10 @@ def _document(doc: str, label: Term | None, url: Term | None) -> str:
 
 
 def provenance(store: Store) -> dict[str, Provenance]:
-    """For each node, its first verbatim quote and where it is from; else its first background source."""
+    """For each node, its first verbatim quote and where it is from; else its first background source.
+
+    "First" is the least (quote, source) pair, over every label and URL a source document has.
+    """
     described: dict[str, list[str]] = defaultdict(list)
     quotes: dict[str, list[tuple[str, str]]] = defaultdict(list)
     backgrounds: dict[str, list[str]] = defaultdict(list)
@@ -199,17 +201,22 @@ def provenance(store: Store) -> dict[str, Provenance]:
                 quotes[node.value].append((quote.value, doc.value))
             else:
                 backgrounds[node.value].append(doc.value)
+    first = {doc: min(names) for doc, names in described.items()}
 
-    def first(doc: str) -> str:
-        return min(described.get(doc) or [compact(doc)])
+    def source(doc: str) -> str:
+        return first[doc] if doc in first else compact(doc)
 
     out = {}
     for iri, found in quotes.items():
-        text, source = min((q, first(d)) for q, d in found)
-        out[iri] = Provenance(" ".join(text.split()), source)
+        if len(found) == 1:
+            text, from_doc = found[0]
+            out[iri] = Provenance(" ".join(text.split()), source(from_doc))
+        else:
+            text, described_as = min((q, source(d)) for q, d in found)
+            out[iri] = Provenance(" ".join(text.split()), described_as)
     for iri, docs in backgrounds.items():
         if iri not in out:
-            out[iri] = Provenance("", min(first(d) for d in docs))
+            out[iri] = Provenance("", min(source(d) for d in docs))
     return out
 
 
@@ -332,22 +339,40 @@ class Role(NamedTuple):
 
 def roles(store: Store) -> list[Role]:
     """Every participation, once per role label (a role without one goes by its local name), sorted."""
-    return [Role(*found) for found in _roles(store)]
+    return [Role(event, actor, name) for event, members in participants(store).items()
+            for actor, names in members.items() for name in names]
 
 
-def _roles(store: Store) -> list[tuple[str, str, str]]:
-    """`roles` as plain (event, actor, role) tuples, which cost less to make and sort."""
-    taking_part: list[tuple[str, str, str]] = []
-    names: dict[str, list[str]] = defaultdict(list)
+def participants(store: Store) -> dict[str, dict[str, list[str]]]:
+    """Event -> actor -> the names of its roles there; events and actors in IRI order, names sorted.
+
+    A role goes by each of its labels, or by its local name when it has none.
+    """
+    taking_part: dict[str, dict[str, list[str]]] = {}  # event -> actor -> role IRIs
+    labels: dict[str, list[str]] = defaultdict(list)
     for event, prop, actor, label in run_named(store, "network-roles").rows:
         if not isinstance(prop, ox.NamedNode):
             continue
         if event is None:  # a role with one of its labels
-            names[prop.value].append(_text(label) or _local_name(prop.value))
+            labels[prop.value].append(_text(label) or _local_name(prop.value))
         elif isinstance(event, ox.NamedNode) and isinstance(actor, ox.NamedNode):
-            taking_part.append((event.value, actor.value, prop.value))
-    return sorted({(event, actor, name) for event, actor, prop in taking_part
-                   for name in names.get(prop) or [_local_name(prop)]})
+            members = taking_part.get(event.value)
+            if members is None:
+                members = taking_part[event.value] = {}
+            props = members.get(actor.value)
+            if props is None:
+                members[actor.value] = [prop.value]
+            else:
+                props.append(prop.value)
+    names = {prop: sorted(set(found)) for prop, found in labels.items()}
+
+    def named(props: list[str]) -> list[str]:
+        if len(props) == 1 and props[0] in names:
+            return list(names[props[0]])
+        return sorted({name for prop in props for name in names.get(prop) or [_local_name(prop)]})
+
+    return {event: {actor: named(members[actor]) for actor in sorted(members)}
+            for event, members in sorted(taking_part.items())}
 
 
 @dataclass(frozen=True)
@@ -405,9 +430,9 @@ def _after(item: Happening, day: date | None) -> bool:
 
 
 def _actor_attrs(actor: Actor, classes: Classes, prov: dict[str, Provenance]) -> dict[str, Any]:
-    source = prov.get(actor.iri, NO_PROVENANCE)
+    quote, source = prov.get(actor.iri, NO_PROVENANCE)
     return {"label": actor.label, **classes.node_attrs(actor.types), "kind": "actor",
-            "alt_names": "; ".join(actor.alt_names), "quote": source.quote, "source": source.source}
+            "alt_names": "; ".join(actor.alt_names), "quote": quote, "source": source}
 
 
 @dataclass
@@ -417,7 +442,9 @@ class _Describer:
     classes: Classes
     prov: dict[str, Provenance]
     _kinds: dict[frozenset[str], tuple[str, str, str]] = field(default_factory=dict)
-    _times: dict[tuple[Span | None, bool], tuple[str, str, str]] = field(default_factory=dict)
+    # keyed by the span's identity: happenings with the same time literals share one Span (see _happenings),
+    # which the value holds on to; hashing a Span by value costs more than the texts it saves
+    _times: dict[tuple[int, bool], tuple[Span | None, str, str, str]] = field(default_factory=dict)
 
     def attrs(self, item: Happening) -> dict[str, Any]:
         types = frozenset(item.types)
@@ -425,15 +452,15 @@ class _Describer:
         if kind is None:
             cls = self.classes.most_specific(types)
             kind = self._kinds[types] = (self.classes.label(cls), cls, self.classes.colour(cls))
-        when = (item.span, item.open_ended)
+        when = (id(item.span), item.open_ended)
         times = self._times.get(when)
         if times is None:
-            times = self._times[when] = (item.date, item.start, item.end)
-        source = self.prov.get(item.iri, NO_PROVENANCE)
+            times = self._times[when] = (item.span, item.date, item.start, item.end)
+        quote, source = self.prov.get(item.iri, NO_PROVENANCE)
         return {"relation": kind[0], "relation_iri": kind[1], "colour": kind[2],
                 "event": item.iri, "event_label": item.label,
-                "date": times[0], "start": times[1], "end": times[2], "status": item.status,
-                "quote": source.quote, "source": source.source}
+                "date": times[1], "start": times[2], "end": times[3], "status": item.status,
+                "quote": quote, "source": source}
 
 
 @_bulk()
@@ -456,33 +483,32 @@ def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiG
         for actor in people.values():
             graph.add_node(actor.iri, **_actor_attrs(actor, classes, prov))
 
-    def add(u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
-        for node in (u, v):
+    def add_actors(*nodes: str) -> None:
+        for node in nodes:
             if node not in graph:
                 graph.add_node(node, **_actor_attrs(people[node], classes, prov))
-        graph.add_edge(u, v, key=key, **attrs)
 
-    # event -> actor -> role names; roles come sorted, so events, actors and names are in order
-    taking_part: dict[str, dict[str, list[str]]] = {}
-    for event_iri, actor_iri, role in _roles(store):
-        if event_iri in happened and actor_iri in people:
-            taking_part.setdefault(event_iri, {}).setdefault(actor_iri, []).append(role)
-    for event_iri, members in taking_part.items():
-        event = happened[event_iri]
-        if len(members) < 2 or _after(event, day):
+    for event_iri, members in participants(store).items():
+        event = happened.get(event_iri)
+        if event is None or len(members) < 2 or _after(event, day):
+            continue
+        taking = [(u, f"{people[u].label}: {', '.join(names)}") for u, names in members.items() if u in people]
+        if len(taking) < 2:
             continue
         attrs = describe.attrs(event)
-        taking = [(u, f"{people[u].label}: {', '.join(names)}") for u, names in members.items()]
         for i, (u, u_roles) in enumerate(taking):
             for v, v_roles in taking[i + 1 :]:
-                add(u, v, event_iri, {**attrs, "roles": f"{u_roles}; {v_roles}", "from_actor": "", "to_actor": ""})
+                if day is not None:
+                    add_actors(u, v)
+                graph.add_edge(u, v, key=event_iri, **attrs, roles=f"{u_roles}; {v_roles}", from_actor="", to_actor="")
     for link in relationships(store):
         if link.source not in people or link.target not in people or _after(link.happening, day):
             continue
         attrs = describe.attrs(link.happening)
         who = f"{people[link.source].label}: {link.source_role}; {people[link.target].label}: {link.target_role}"
-        add(link.source, link.target, link.happening.iri,
-            {**attrs, "roles": who, "from_actor": link.source, "to_actor": link.target})
+        add_actors(link.source, link.target)
+        graph.add_edge(link.source, link.target, key=link.happening.iri,
+                       **attrs, roles=who, from_actor=link.source, to_actor=link.target)
     return graph
 
 
@@ -498,11 +524,7 @@ def event_actor_network(store: Store, *, until: date | str | None = None) -> nx.
     happened = events(store)
     describe = _Describer(classes, prov)
     graph: nx.Graph[str] = nx.Graph(name="event-actor network", until=day.isoformat() if day else "")
-    # (event, actor) -> role names; roles come sorted, so the pairs and names are in order
-    joined: dict[tuple[str, str], list[str]] = {}
-    for event_iri, actor_iri, role in _roles(store):
-        if event_iri in happened and actor_iri in people and not _after(happened[event_iri], day):
-            joined.setdefault((event_iri, actor_iri), []).append(role)
+    taking_part = participants(store)
     for event_iri in sorted(happened):
         event = happened[event_iri]
         if _after(event, day):
@@ -513,12 +535,17 @@ def event_actor_network(store: Store, *, until: date | str | None = None) -> nx.
                        colour=attrs["colour"], shape=classes.shape(cls), kind="event", alt_names="",
                        date=attrs["date"], start=attrs["start"], end=attrs["end"], status=event.status,
                        quote=attrs["quote"], source=attrs["source"])
-    for (event_iri, actor_iri), names in joined.items():
-        if actor_iri not in graph:
-            graph.add_node(actor_iri, **_actor_attrs(people[actor_iri], classes, prov))
+    for event_iri, members in taking_part.items():
+        if event_iri not in happened or _after(happened[event_iri], day):
+            continue
         attrs = graph.nodes[event_iri]
-        graph.add_edge(event_iri, actor_iri, role=", ".join(names), relation=", ".join(names),
-                       date=attrs["date"], start=attrs["start"], end=attrs["end"])
+        for actor_iri, names in members.items():
+            if actor_iri not in people:
+                continue
+            if actor_iri not in graph:
+                graph.add_node(actor_iri, **_actor_attrs(people[actor_iri], classes, prov))
+            graph.add_edge(event_iri, actor_iri, role=", ".join(names), relation=", ".join(names),
+                           date=attrs["date"], start=attrs["start"], end=attrs["end"])
     return graph
 
 
