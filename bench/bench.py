@@ -79,7 +79,8 @@ def run_ours(kind: str, data: Path, work: Path, server: str | None) -> dict[str,
     """Our stores through the library, the way the commands use them."""
     from tech_graph.export import EXPORTERS, ExportRequest
     from tech_graph.load import bundled_sources, user_sources
-    from tech_graph.store import Endpoints, SparqlStore, Store, load_disk_store, memory_store, open_disk_store
+    from tech_graph.remote import Endpoints, SparqlStore
+    from tech_graph.store import Store, load_disk_store, memory_store, open_disk_store
 
     sources = [*bundled_sources(), *user_sources([data])]
     out: dict[str, Any] = {}
@@ -101,19 +102,15 @@ def run_ours(kind: str, data: Path, work: Path, server: str | None) -> dict[str,
     return out
 
 
-def project_and_render(store: Any) -> tuple[float | None, float | None]:
-    """The actor network and a bounded view of it, when network.py and render.py are there."""
-    try:
-        from tech_graph import network
-    except ImportError:
-        return None, None
+def project_and_render(store: Any) -> tuple[float, float]:
+    """The actor network (networkx's import included, as a command pays it), and the page of a bounded
+    view: the actors within two steps of ACTOR, as `tech-graph render --focus ACTOR --depth 2` draws them
+    (cut to the 5,000 most connected when larger)."""
+    from tech_graph import network, render
+
     projection, graph = timed(lambda: network.actor_network(store))
-    try:
-        from tech_graph import render
-    except ImportError:
-        return projection, None
-    view = getattr(render, "bench_view", None)
-    return projection, (timed(lambda: view(store, graph))[0] if view else None)
+    drawn, _ = timed(lambda: render.render(network.ego(graph, ACTOR, 2)).html)
+    return projection, drawn
 
 
 def run_pyoxigraph(data: Path) -> dict[str, Any]:
