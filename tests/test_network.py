@@ -161,3 +161,16 @@ def test_cli_unknown_actor_is_one_clear_line(runner: Any) -> None:
     assert result.exit_code == 2
     assert result.output.startswith("error: unknown actor 'Alibabba'; did you mean Alibaba")
     assert "Traceback" not in result.output
+
+
+def test_communities_group_what_belongs_together(store: Any) -> None:
+    graph = network.actor_network(store)
+    groups = network.communities(graph)
+    assert set(groups) == set(graph.nodes), "every actor is in exactly one community"
+    assert groups == network.communities(graph), "seeded: the same graph groups the same way"
+    same = [("facebook", "instagram", "whatsapp"), ("alibaba", "ant-group"), ("bytedance", "tiktok")]
+    for names in same:
+        assert len({groups[TGR + n] for n in names}) == 1, names
+    assert groups[TGR + "facebook"] != groups[TGR + "alibaba"]
+    sizes = [list(groups.values()).count(n) for n in sorted(set(groups.values()))]
+    assert sizes == sorted(sizes, reverse=True), "community 1 is the largest"

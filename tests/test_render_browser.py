@@ -114,3 +114,29 @@ def test_five_thousand_nodes_render(page: PageWatch, tmp_path: Path) -> None:
     p.locator("#legend input[data-type='Person']").uncheck()
     assert hidden_count(p) == 1250
     page.assert_clean()
+
+
+def test_colour_by_community(page: PageWatch, store: Any, tmp_path: Path) -> None:
+    graph = network.actor_network(store)
+    groups = network.communities(graph)
+    target = tmp_path / "graph.html"
+    target.write_text(render.render(graph).html, encoding="utf-8")
+    p = open_page(page, target)
+
+    facebook = TGR + "facebook"
+    colour = "id => graphNodes.get(id).color"
+    assert p.evaluate(colour, facebook) == graph.nodes[facebook]["colour"]
+    assert p.locator("#community-box").is_hidden()
+
+    p.select_option("#colour-by", "community")
+    assert p.locator("#community-box").is_visible()
+    assert p.evaluate(colour, facebook) == p.evaluate(colour, TGR + "instagram") != graph.nodes[facebook]["colour"]
+    listed = p.locator("#communities .legend-item").count()
+    assert listed == sum(1 for n in set(groups.values()) if list(groups.values()).count(n) > 1)
+
+    click_node(p, facebook)
+    assert "Instagram" in p.locator("#panel").inner_text()
+
+    p.select_option("#colour-by", "type")
+    assert p.evaluate(colour, facebook) == graph.nodes[facebook]["colour"]
+    page.assert_clean()

@@ -725,6 +725,19 @@ def central(graph: nx.Graph[str], by: str = "degree", top: int = 20) -> list[Ran
                    graph.degree(n)) for n in best]
 
 
+def communities(graph: nx.Graph[str], seed: int = 1) -> dict[str, int]:
+    """Each node's community, 1 being the largest: Louvain modularity over links weighted by their number.
+
+    Seeded, so the same graph always gets the same grouping and numbering; a node with no
+    links is a community of its own.
+    """
+    import networkx as nx
+
+    groups = nx.community.louvain_communities(simple_graph(graph), weight="weight", seed=seed)
+    ordered = sorted(groups, key=lambda group: (-len(group), min(group)))
+    return {node: number for number, group in enumerate(ordered, 1) for node in group}
+
+
 def simple_graph(graph: nx.Graph[str]) -> nx.Graph[str]:
     """One undirected edge per linked pair, `weight` = how many links join them."""
     import networkx as nx

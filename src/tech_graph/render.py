@@ -76,8 +76,11 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
     """What the page script needs: vis-network nodes, edges and options, the legend and the dates."""
     from pyvis.network import Network
 
+    from .network import communities
+
     large = graph.number_of_nodes() > LAYOUT_THRESHOLD
     positions = layout(graph) if large else {}
+    community = communities(graph)
     first: dict[str, str] = {}
     undated: set[str] = set()
     edges = []
@@ -120,6 +123,7 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
             "date": str(data.get("date") or ""), "status": str(data.get("status") or ""),
             "quote": str(data.get("quote") or ""), "source": str(data.get("source") or ""),
             "first": first_seen, "size": 12 + 4 * min(degree.get(node, 0), 16) ** 0.5,
+            "community": community[node],
         }
         if node in positions:
             item["x"], item["y"] = positions[node]
@@ -155,7 +159,27 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
                                     "count": counts[n["type"]], "kind": n["kind"]})
     legend = sorted(seen.values(), key=lambda e: (e["kind"] != "actor", e["type"].casefold()))
     days = sorted({e["start"] for e in vis_edges if e["start"]} | {n["first"] for n in vis_nodes if n["first"]})
-    return {"nodes": vis_nodes, "edges": vis_edges, "options": options, "legend": legend, "days": days}
+    return {"nodes": vis_nodes, "edges": vis_edges, "options": options, "legend": legend, "days": days,
+            "communities": community_legend(vis_nodes, degree)}
+
+
+COMMUNITY_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+                     "#9c755f", "#2f4b7c", "#a05195", "#665191"]
+LONE_COLOUR = "#c9c9c9"  # nodes with no links: each its own community, all drawn alike
+
+
+def community_legend(nodes: list[dict[str, Any]], degree: dict[Any, int]) -> list[dict[str, Any]]:
+    """Each community with its colour, size and its three best-connected members."""
+    members: dict[int, list[dict[str, Any]]] = {}
+    for node in nodes:
+        members.setdefault(node["community"], []).append(node)
+    legend = []
+    for number in sorted(members):
+        group = sorted(members[number], key=lambda n: (-degree.get(n["id"], 0), n["name"].casefold()))
+        colour = LONE_COLOUR if len(group) == 1 else COMMUNITY_COLOURS[(number - 1) % len(COMMUNITY_COLOURS)]
+        legend.append({"id": number, "size": len(group), "colour": colour,
+                       "members": [n["name"] for n in group[:3]]})
+    return legend
 
 
 def render_page(graph: nx.Graph[str], *, title: str = "tech-graph network", notes: list[str] | None = None) -> str:
@@ -181,8 +205,12 @@ style-src 'unsafe-inline'; img-src data:; font-src data:">
   <h2>Find</h2>
   <input id="search" list="search-names" placeholder="name or 中文名" aria-label="find a node">
   <datalist id="search-names"></datalist>
+  <h2>Colour by</h2>
+  <select id="colour-by" aria-label="colour the nodes by">
+    <option value="type">type</option><option value="community">community</option></select>
   <h2>Types</h2>
   <ul id="legend" class="legend"></ul>
+  <div id="community-box" hidden><h2>Communities</h2><ul id="communities" class="legend"></ul></div>
   <div id="time"><h2>Time</h2>
     <input id="time-slider" type="range" aria-label="show the graph as of a date">
     <div id="time-value">all dates</div></div>

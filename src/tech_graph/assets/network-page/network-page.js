@@ -71,6 +71,30 @@
     });
   }
 
+  // -- colour by type or by community --------------------------------------------------------------
+  var communities = new Map(DATA.communities.map(function (c) { return [c.id, c]; }));
+  function buildCommunities() {
+    var list = document.getElementById("communities");
+    DATA.communities.forEach(function (c) {
+      if (c.size < 2) return;  // lone nodes are drawn grey and not listed one by one
+      var item = el("li", "legend-item");
+      var swatch = el("span", "swatch shape-dot");
+      swatch.style.background = c.colour;
+      item.appendChild(swatch);
+      item.appendChild(el("span", "legend-label", c.members.join(", ") + (c.size > c.members.length ? ", \u2026" : "")));
+      item.appendChild(el("span", "legend-count", c.size));
+      list.appendChild(item);
+    });
+    var select = document.getElementById("colour-by");
+    select.addEventListener("change", function () {
+      var byCommunity = select.value === "community";
+      document.getElementById("community-box").hidden = !byCommunity;
+      nodes.update(nodes.map(function (n) {
+        return { id: n.id, color: byCommunity ? communities.get(n.community).colour : n.colour };
+      }));
+    });
+  }
+
   function buildSlider() {
     var days = DATA.days;
     var box = document.getElementById("time");
@@ -141,6 +165,10 @@
     panel.appendChild(type);
     field(panel, "when", n.date);
     field(panel, "status", n.status);
+    var group = communities.get(n.community);
+    if (group && group.size > 1) field(panel, "community", "#" + group.id + ", with " + (group.size - 1) + " other" +
+                                     (group.size === 2 ? "" : "s") + ": " + group.members.filter(function (m) {
+                                       return m !== n.name; }).join(", ") + (group.size > 3 ? ", \u2026" : ""));
     field(panel, "IRI", n.id);
     quote(panel, n.quote, n.source);
     var connected = network.getConnectedEdges(id);
@@ -204,6 +232,7 @@
   }
 
   buildLegend();
+  buildCommunities();
   buildSlider();
   buildSearch();
   applyVisibility();
