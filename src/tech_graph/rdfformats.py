@@ -230,13 +230,24 @@ def _serialize_jsonld(quads: list[ox.Quad]) -> bytes:
 def _serialize_lines(quads: Iterable[ox.Quad], fmt: RdfFormat) -> bytes:
     """N-Triples and N-Quads hold one statement a line, so sorted unique lines are a stable file.
 
-    Sorting bytes in C is some 20x faster than sorting terms with a Python key at a million triples.
+    Serialized straight from the store's iterator and sorted as bytes: some 20x faster, and a
+    fraction of the memory, of sorting a million terms in Python. Only a file with blank nodes
+    is read back once, to give them their canonical (RDFC-1.0) labels.
     """
-    unique = relabelled(quads)
-    items: Iterable[ox.Quad] | Iterable[ox.Triple] = unique if fmt.quads else (q.triple for q in unique)
+    data = _dump_lines(quads, fmt)
+    if b"_:" in data:  # blank nodes, or "_:" inside some literal: relabel to be sure
+        data = _dump_lines(relabelled(ox.parse(data, fmt.ox_format)), fmt)
+    lines = data.splitlines(keepends=True)
+    del data
+    lines.sort()
+    return b"".join(line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1])
+
+
+def _dump_lines(quads: Iterable[ox.Quad], fmt: RdfFormat) -> bytes:
+    items: Iterable[ox.Quad] | Iterable[ox.Triple] = quads if fmt.quads else (q.triple for q in quads)
     data = ox.serialize(items, format=fmt.ox_format)
-    assert data is not None
-    return b"".join(sorted(set(data.splitlines(keepends=True))))
+    assert data is not None  # no output file given: bytes come back
+    return data
 
 
 def serialize_quads(quads: Iterable[ox.Quad], name: str) -> bytes:
