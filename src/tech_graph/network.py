@@ -223,21 +223,26 @@ def provenance(store: Store) -> dict[str, Provenance]:
 # -- the pieces the projections are made of ---------------------------------------------------------
 
 
-def _rank(label: Term | None, best: int) -> int:
-    """The rank of a label if it beats `best`: English first, then untagged, then any other language."""
-    if not isinstance(label, ox.Literal):
-        return best
-    lang = label.language
-    rank = 1 if not lang else 0 if lang.lower().startswith("en") else 2
-    return rank if rank < best else best
-
-
 @dataclass
-class Actor:
+class Gathered:
+    """A node seen in many result rows: all its types, and its best label (English first)."""
+
     iri: str
     types: set[str] = field(default_factory=set)
     label: str = ""
     label_rank: int = 9
+
+    def take(self, kind: ox.NamedNode, label: Term | None) -> None:
+        self.types.add(kind.value)
+        if isinstance(label, ox.Literal):
+            lang = label.language
+            rank = 1 if not lang else 0 if lang.lower().startswith("en") else 2
+            if rank < self.label_rank:
+                self.label, self.label_rank = label.value, rank
+
+
+@dataclass
+class Actor(Gathered):
     alt_names: list[str] = field(default_factory=list)
 
 
@@ -249,10 +254,7 @@ def actors(store: Store) -> dict[str, Actor]:
         actor = found.get(node.value)
         if actor is None:
             actor = found[node.value] = Actor(node.value)
-        actor.types.add(kind.value)
-        rank = _rank(label, actor.label_rank)
-        if rank < actor.label_rank:
-            actor.label, actor.label_rank = label.value, rank  # type: ignore[union-attr]
+        actor.take(kind, label)
         if isinstance(alt, ox.Literal) and alt.value and alt.value not in actor.alt_names:
             actor.alt_names.append(alt.value)
     for actor in found.values():
@@ -261,13 +263,9 @@ def actors(store: Store) -> dict[str, Actor]:
 
 
 @dataclass
-class Happening:
+class Happening(Gathered):
     """An event or a relationship: what links actors, with its time."""
 
-    iri: str
-    types: set[str] = field(default_factory=set)
-    label: str = ""
-    label_rank: int = 9
     span: Span | None = None
     status: str = ""
     open_ended: bool = False
@@ -305,10 +303,7 @@ def _happenings(rows: Iterable[tuple[Term | None, ...]], relationship: bool) -> 
         item = found.get(node.value)
         if item is None:
             item = found[node.value] = Happening(node.value)
-        item.types.add(kind.value)
-        rank = _rank(label, item.label_rank)
-        if rank < item.label_rank:
-            item.label, item.label_rank = label.value, rank  # type: ignore[union-attr]
+        item.take(kind, label)
         if item.span is None:
             key = (time, begin, end)
             timing = timings.get(key)
