@@ -458,6 +458,14 @@ class _Describer:
                 "quote": quote, "source": source}
 
 
+def _read_parts(store: Store, until: date | str | None) -> tuple[
+        date | None, Classes, dict[str, Provenance], dict[str, Actor], dict[str, Happening], _Describer]:
+    """What both projections are built from: the cut-off day, classes, provenance, actors and events."""
+    classes = Classes.read(store)
+    prov = provenance(store)
+    return _until_day(until), classes, prov, actors(store), events(store), _Describer(classes, prov)
+
+
 @_bulk()
 def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiGraph[str]:
     """Actors joined by the events they share and the relationships between them (undirected, multi-edge).
@@ -467,12 +475,7 @@ def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiG
     """
     import networkx as nx
 
-    day = _until_day(until)
-    classes = Classes.read(store)
-    prov = provenance(store)
-    people = actors(store)
-    happened = events(store)
-    describe = _Describer(classes, prov)
+    day, classes, prov, people, happened, describe = _read_parts(store, until)
     graph: nx.MultiGraph[str] = nx.MultiGraph(name="actor network", until=day.isoformat() if day else "")
     if day is None:
         for actor in people.values():
@@ -512,12 +515,7 @@ def event_actor_network(store: Store, *, until: date | str | None = None) -> nx.
     """A two-mode graph: events and actors as nodes (`kind`), an edge per participation with its `role`."""
     import networkx as nx
 
-    day = _until_day(until)
-    classes = Classes.read(store)
-    prov = provenance(store)
-    people = actors(store)
-    happened = events(store)
-    describe = _Describer(classes, prov)
+    day, classes, prov, people, happened, describe = _read_parts(store, until)
     graph: nx.Graph[str] = nx.Graph(name="event-actor network", until=day.isoformat() if day else "")
     taking_part = participants(store)
     for event_iri in sorted(happened):
