@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from .load import Source, project_root, shapes_path
 from .namespaces import PROV, RDF, RDFS, TG, TGR, compact
 from .store import Store
+from .tables import short
 
 _PREFIX = re.compile(r"@prefix\s+([\w.-]*):\s*<([^>]*)>", re.I)
 
@@ -69,14 +70,6 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        return compact(term.value)
-    return term.value if isinstance(term, ox.Literal | ox.BlankNode) else str(term)
-
-
 def shacl_problems(store: Store, locate: Locator) -> list[Problem]:
     """Run the shapes over the union of all graphs (the ontology supplies rdfs:subClassOf)."""
     import pyshacl
@@ -117,7 +110,7 @@ def quote_problems(store: Store, locate: Locator) -> list[Problem]:
     texts: dict[str, str | None] = {}
     problems = []
     for excerpt, quote, file in getattr(rows, "rows", []):
-        name = _text(file)
+        name = short(file)
         if name not in texts:
             path = Path(name) if Path(name).is_absolute() else project_root() / name
             try:
@@ -125,13 +118,13 @@ def quote_problems(store: Store, locate: Locator) -> list[Problem]:
             except OSError:
                 texts[name] = None
         text = texts[name]
-        iri = excerpt.value if isinstance(excerpt, ox.NamedNode) else _text(excerpt)
+        iri = excerpt.value if isinstance(excerpt, ox.NamedNode) else short(excerpt)
         if text is None:
             message = f"cannot read the source text {name}"
-            problems.append(Problem(locate(iri), _text(excerpt), "quote-in-source", message))
-        elif collapse(_text(quote)) not in text:
-            problems.append(Problem(locate(iri), _text(excerpt), "quote-in-source",
-                                    f"quote does not occur in {name}: {_text(quote)[:70]!r}; copy it verbatim"))
+            problems.append(Problem(locate(iri), short(excerpt), "quote-in-source", message))
+        elif collapse(short(quote)) not in text:
+            problems.append(Problem(locate(iri), short(excerpt), "quote-in-source",
+                                    f"quote does not occur in {name}: {short(quote)[:70]!r}; copy it verbatim"))
     return problems
 
 
