@@ -93,6 +93,22 @@ def test_period_filter_is_overlap_at_precision(fixture_store: OxigraphStore) -> 
     assert EX + "span-event" not in iris(tl.events(fixture_store, start="2019-02-15"), EX)
 
 
+@pytest.mark.parametrize("start, end", [
+    ("2018-11-30", None), ("2018-12-01", None), ("2019-02-14", None), ("2019-02-15", None), ("2019-03", None),
+    ("2019-03-02", None), ("2019-12-31", None), ("2020", None), (None, "2018-11-30"), (None, "2018-12"),
+    (None, "2019-02-28"), (None, "2019-03-01"), ("2019-01-01", "2019-01-01"), ("2019-03-31", "2019-03-31"),
+    ("2019-06", "2019-06"), ("2019-12-31", "2019-12-31"), ("2018", "2018"), ("2019-07", "2019-11"),
+])
+def test_period_filter_in_sparql_keeps_every_overlapping_event(
+    fixture_store: OxigraphStore, start: str | None, end: str | None
+) -> None:
+    """The pre-filter pushed into SPARQL must keep every event Span.overlaps keeps, at each precision."""
+    chosen = tl.select(fixture_store, start=start, end=end)
+    everything = tl.events(fixture_store)
+    expected = [e.iri for e in everything if e.span.overlaps(chosen.start, chosen.end)]
+    assert [e.iri for e in tl.events(fixture_store, start=start, end=end)] == expected
+
+
 def test_type_includes_subclasses_and_actor_follows_role_subproperties(fixture_store: OxigraphStore) -> None:
     assert EX + "merger" in iris(tl.events(fixture_store, type="tg:Acquisition"))
     assert EX + "merger" in iris(tl.events(fixture_store, type="deal"))

@@ -319,7 +319,41 @@ class Selection:
             parts.append(f"?_role rdfs:subPropertyOf* sem:hasActor . ?event ?_role {_node(self.actor.iri)} .")
         if self.place:
             parts.append(f"?event sem:hasPlace/tg:locatedIn* {_node(self.place.iri)} .")
+        if self.start or self.end:
+            parts.append(_period_filter(self.start, self.end))
         return "\n      ".join(parts)
+
+
+# The lexical forms of xsd:gYear, gYearMonth and date sort as strings, and a shorter form sorts before
+# every longer form it is a prefix of. So with its own precision (4, 7 or 10 characters) a time stamp
+# compares with a day exactly as the dates do: "2020-11" <= "2020-11-15" (it begins on the 1st) and
+# "2020-11" >= "2020-11" (it ends on the 30th). Any other literal passes, and Span.overlaps decides.
+_TIME_KEYS = (("xsd:gYear", 4), ("xsd:gYearMonth", 7), ("xsd:date", 10), ("xsd:dateTime", 10))
+_TIME_ROWS = """OPTIONAL { ?event sem:hasTimeStamp ?_time }
+      OPTIONAL { ?event sem:hasBeginTimeStamp ?_begin }
+      OPTIONAL { ?event sem:hasEndTimeStamp ?_end }
+      BIND (COALESCE(?_begin, ?_time) AS ?_first)
+      BIND (COALESCE(?_end, ?_first) AS ?_last)"""
+
+
+def _time_test(var: str, op: str, day: date) -> str:
+    """SPARQL that is true when the time stamp in `var` may begin (<=) or end (>=) on the side of `day`."""
+    known = ", ".join(dt for dt, _ in _TIME_KEYS)
+    tests = [f"(DATATYPE({var}) = {dt} && SUBSTR(STR({var}), 1, {n}) {op} \"{day.isoformat()[:n]}\")"
+             for dt, n in _TIME_KEYS]
+    return "(" + " || ".join([*tests, f"!isLiteral({var})", f"DATATYPE({var}) NOT IN ({known})"]) + ")"
+
+
+def _period_filter(start: date | None, end: date | None) -> str:
+    """A conservative pre-filter on the events that may overlap start..end; the exact test is in Python."""
+    tests = []
+    if end is not None:
+        tests.append(_time_test("?_first", "<=", end))
+    if start is not None:
+        tests.append(_time_test("?_last", ">=", start))
+    if not tests:
+        return ""
+    return _TIME_ROWS + "\n      FILTER (" + "\n        && ".join(tests) + ")"
 
 
 def _day(value: date | str | None, option: str, last: bool) -> tuple[date | None, str]:
