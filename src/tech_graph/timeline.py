@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -426,120 +426,188 @@ def events(
     return events_for(store, chosen, classes)
 
 
+Row = tuple[Term | None, ...]
+VALUES_LIMIT = 10_000  # above this many events a VALUES block costs more than the patterns it replaces
+
+
+def _better(current: Term | None, term: Term | None) -> Term | None:
+    """The term a reader expects of two labels: English first, then untagged; the first seen on a tie."""
+    if term is None or (current is not None and _lang_rank(term) >= _lang_rank(current)):
+        return current
+    return term
+
+
+def _merge(rows: list[Row]) -> tuple[Term | None, ...]:
+    """One event's rows of timeline-events as one: (label, comment, time, begin, end, status)."""
+    label = comment = time = begin = end = status = None
+    for _, lab, com, tim, beg, fin, state, state_label in rows:
+        label, comment, status = _better(label, lab), _better(comment, com), _better(status, state_label)
+        if status is None and state is not None:
+            status = ox.Literal(_iri_label(str(_value(state))))
+        time, begin, end = time or tim, begin or beg, end or fin
+    return label, comment, time, begin, end, status
+
+
+def _events_only(iris: Iterable[str]) -> str:
+    """A filter that narrows `?event` to these events: a VALUES block, standard SPARQL 1.1."""
+    return "VALUES ?event { " + " ".join(_node(iri) for iri in iris) + " }"
+
+
 def events_for(store: Store, chosen: Selection, classes: dict[str, EventClass] | None = None) -> list[TimelineEvent]:
     """The events of a resolved Selection (see `select`)."""
     classes = classes if classes is not None else event_classes(store)
     filters = chosen.sparql()
 
-    core: dict[str, dict[str, Any]] = {}
-    for row in _run(store, "timeline-events", filters).dicts():
-        iri = _value(row["event"])
-        if iri is None:
-            continue
-        rec = core.setdefault(iri, {"label": None, "comment": None, "time": None, "begin": None, "end": None,
-                                    "status": None})
-        for key in ("label", "comment", "statusLabel"):
-            term = row[key]
-            slot = "status" if key == "statusLabel" else key
-            if term is not None and (rec[slot] is None or _lang_rank(term) < _lang_rank(rec[slot])):
-                rec[slot] = term
-        if rec["status"] is None and row["status"] is not None:
-            rec["status"] = ox.Literal(_iri_label(str(_value(row["status"]))))
-        for key in ("time", "begin", "end"):
-            rec[key] = rec[key] or row[key]
+    grouped: dict[str, list[Row]] = {}
+    for row in _run(store, "timeline-events", filters).rows:
+        iri = _value(row[0])
+        if iri is not None:
+            found = grouped.get(iri)
+            if found is None:
+                grouped[iri] = [row]
+            else:
+                found.append(row)
 
-    spans: dict[str, Span] = {}
-    for iri, rec in core.items():
-        begin = _when(rec["begin"], iri) or _when(rec["time"], iri)
-        if begin is None:
+    core: dict[str, tuple[Span, tuple[Term | None, ...]]] = {}
+    for iri, rows in grouped.items():
+        if len(rows) == 1:  # the usual case: one label, one time stamp
+            _, label, comment, time, begin, end, state, status = rows[0]
+            if status is None and state is not None:
+                status = ox.Literal(_iri_label(str(_value(state))))
+        else:
+            label, comment, time, begin, end, status = _merge(rows)
+        first = _when(begin, iri) or _when(time, iri)
+        if first is None:
             continue
-        finish = _when(rec["end"], iri)
-        span = Span(begin, finish)
+        span = Span(first, _when(end, iri))
         if span.overlaps(chosen.start, chosen.end):
-            spans[iri] = span
+            core[iri] = (span, (label, comment, status))
+    if not core:
+        return []
+    if (chosen.start or chosen.end) and len(core) <= VALUES_LIMIT:
+        filters = _events_only(core)  # the other queries need only the events in the period
 
     types: dict[str, set[str]] = {}
-    for row in _run(store, "timeline-types", filters).dicts():
-        iri, cls = _value(row["event"]), _value(row["type"])
-        if iri in spans and cls:
-            types.setdefault(iri, set()).add(cls)
+    for event, cls in _run(store, "timeline-types", filters).rows:
+        iri = _value(event)
+        if iri in core and cls is not None:
+            types.setdefault(iri, set()).add(str(_value(cls)))
 
     roles: dict[str, set[ActorRole]] = {}
-    for row in _run(store, "timeline-actors", filters).dicts():
-        iri, who = _value(row["event"]), _value(row["actor"])
-        if iri in spans and who:
-            role = _value(row["roleLabel"]) or _iri_label(str(_value(row["role"])))
-            roles.setdefault(iri, set()).add(ActorRole(role, who, _value(row["actorLabel"]) or compact(who)))
+    for event, role, role_label, actor, actor_label in _run(store, "timeline-actors", filters).rows:
+        iri, who = _value(event), _value(actor)
+        if iri in core and who:
+            named = _value(role_label) or _iri_label(str(_value(role)))
+            roles.setdefault(iri, set()).add(ActorRole(named, who, _value(actor_label) or compact(who)))
 
     places: dict[str, set[Place]] = {}
-    for row in _run(store, "timeline-places", filters).dicts():
-        iri, where = _value(row["event"]), _value(row["place"])
-        if iri in spans and where:
-            places.setdefault(iri, set()).add(Place(where, _value(row["placeLabel"]) or compact(where)))
+    for event, place, place_label in _run(store, "timeline-places", filters).rows:
+        iri, where = _value(event), _value(place)
+        if iri in core and where:
+            places.setdefault(iri, set()).add(Place(where, _value(place_label) or compact(where)))
 
-    quotes, sources = _provenance(store, filters, spans)
+    quotes, sources = _provenance(store, filters, core)
 
     typing = TypeSummaries(classes)
     result = []
-    for iri, span in spans.items():
-        rec = core[iri]
+    for iri, (span, (label, comment, status)) in core.items():
         typed = typing(types.get(iri, {EVENT}))
+        acting, placed, quoted = roles.get(iri, ()), places.get(iri, ()), quotes.get(iri, ())
         result.append(TimelineEvent(
             iri=iri,
-            label=_value(rec["label"]) or compact(iri),
-            comment=_value(rec["comment"]) or "",
+            label=_value(label) or compact(iri),
+            comment=_value(comment) or "",
             types=list(typed.specific),
             lane=typed.lane,
             span=span,
-            actors=sorted(roles.get(iri, ()), key=lambda a: (a.role, a.label.casefold(), a.iri)),
-            places=sorted(places.get(iri, ()), key=lambda p: (p.label.casefold(), p.iri)),
-            status=_value(rec["status"]) or "",
-            quotes=sorted(quotes.get(iri, ()), key=lambda q: (q.text, q.excerpt)),
+            actors=sorted(acting, key=_actor_order) if len(acting) > 1 else list(acting),
+            places=sorted(placed, key=_place_order) if len(placed) > 1 else list(placed),
+            status=_value(status) or "",
+            quotes=sorted(quoted, key=_quote_order) if len(quoted) > 1 else list(quoted),
             sources=sources.get(iri, []),
             all_types=typed.expanded,
         ))
-    return sorted(result, key=TimelineEvent.sort_key)
+    result.sort(key=TimelineEvent.sort_key)
+    return result
+
+
+def _actor_order(actor: ActorRole) -> tuple[str, str, str]:
+    return (actor.role, actor.label.casefold(), actor.iri)
+
+
+def _place_order(place: Place) -> tuple[str, str]:
+    return (place.label.casefold(), place.iri)
+
+
+def _quote_order(quote: Quote) -> tuple[str, str]:
+    return (quote.text, quote.excerpt)
+
+
+@dataclass
+class _Document:
+    """What the rows of timeline-sources say about one document (the same whichever event cites it)."""
+
+    kinds: set[str] = field(default_factory=set)
+    titles: set[str] = field(default_factory=set)
+    labels: set[str] = field(default_factory=set)
+    publishers: set[str] = field(default_factory=set)
+    urls: set[str] = field(default_factory=set)
+
+    def add(self, kind: str | None, title: str | None, label: str | None, publisher: str | None,
+            url: str | None) -> None:
+        for values, value in ((self.kinds, kind), (self.titles, title), (self.labels, label),
+                              (self.publishers, publisher), (self.urls, url)):
+            if value:
+                values.add(value)
 
 
 def _provenance(
-    store: Store, filters: str, wanted: dict[str, Span]
+    store: Store, filters: str, wanted: Container[str]
 ) -> tuple[dict[str, set[Quote]], dict[str, list[SourceRef]]]:
     """Quotes and cited documents per event, one query for all events.
 
     A quote's document is the article or a background source quoted verbatim; where
     a value has several forms (two titles), the smallest wins, so every store agrees.
     """
-    quotes: dict[str, set[Quote]] = {}
-    docs: dict[str, dict[str, dict[str, set[str]]]] = {}
-    titles: dict[str, str] = {}
-    for row in _run(store, "timeline-sources", filters).dicts():
-        iri, source, document = _value(row["event"]), _value(row["source"]), _value(row["document"])
-        if iri not in wanted or not source or not document:
+    documents: dict[str, _Document] = {}
+    uses: dict[str, dict[str, set[str]]] = {}  # event -> document -> {"fact", "date"}
+    quoted: dict[str, set[tuple[str, str, str]]] = {}  # event -> (text, excerpt, document)
+    for event, use, source, quote, document, kind, title, label, publisher, url in _run(
+            store, "timeline-sources", filters).rows:
+        iri, excerpt, doc = _value(event), _value(source), _value(document)
+        if iri is None or iri not in wanted or not excerpt or not doc:
             continue
-        doc = docs.setdefault(iri, {}).setdefault(document, {k: set() for k in (
-            "kind", "title", "label", "publisher", "url", "used_for")})
-        doc["used_for"].add(_value(row["use"]) or "fact")
-        for key in ("kind", "title", "label", "publisher", "url"):
-            value = _value(row[key])
-            if value:
-                doc[key].add(value)
-        text = _value(row["quote"])
+        found = documents.get(doc)
+        if found is None:
+            found = documents[doc] = _Document()
+        found.add(_value(kind), _value(title), _value(label), _value(publisher), _value(url))
+        uses.setdefault(iri, {}).setdefault(doc, set()).add(_value(use) or "fact")
+        text = _value(quote)
         if text is not None:
-            quotes.setdefault(iri, set()).add(Quote(text, source, document, None))
-    sources: dict[str, list[SourceRef]] = {}
-    for iri, found in docs.items():
-        refs = []
-        for document, d in found.items():
-            title = min(d["title"] or d["label"] or {compact(document)})
-            titles[document] = title
-            refs.append(SourceRef(
-                document, "article" if "article" in d["kind"] else "background", title,
-                min(d["publisher"]) if d["publisher"] else None, min(d["url"]) if d["url"] else None,
-                tuple(u for u in ("fact", "date") if u in d["used_for"])))
-        sources[iri] = sorted(refs, key=lambda s: (s.kind != "article", s.title.casefold(), s.iri))
-    quotes = {iri: {Quote(q.text, q.excerpt, q.document, titles.get(q.document or "")) for q in found}
-              for iri, found in quotes.items()}
+            quoted.setdefault(iri, set()).add((text, excerpt, doc))
+
+    titles = {doc: min(d.titles or d.labels or {compact(doc)}) for doc, d in documents.items()}
+    refs: dict[tuple[str, tuple[str, ...]], SourceRef] = {}  # a big graph cites few documents, in few ways
+
+    def ref(doc: str, used: set[str]) -> SourceRef:
+        used_for = tuple(u for u in ("fact", "date") if u in used)
+        key = (doc, used_for)
+        if key not in refs:
+            d = documents[doc]
+            refs[key] = SourceRef(doc, "article" if "article" in d.kinds else "background", titles[doc],
+                                  min(d.publishers) if d.publishers else None, min(d.urls) if d.urls else None,
+                                  used_for)
+        return refs[key]
+
+    sources = {iri: sorted((ref(doc, used) for doc, used in found.items()), key=_source_order)
+               for iri, found in uses.items()}
+    quotes = {iri: {Quote(text, excerpt, doc, titles[doc]) for text, excerpt, doc in found}
+              for iri, found in quoted.items()}
     return quotes, sources
+
+
+def _source_order(source: SourceRef) -> tuple[bool, str, str]:
+    return (source.kind != "article", source.title.casefold(), source.iri)
 
 
 # --------------------------------------------------------------------------- as of a date
