@@ -312,8 +312,11 @@ class Selection:
     start: date | None = None
     end: date | None = None
 
-    def sparql(self) -> str:
-        """Graph patterns that narrow `?event`, spliced into the timeline queries."""
+    def sparql(self, period: bool = True) -> str:
+        """Graph patterns that narrow `?event`, spliced into the timeline queries.
+
+        With `period=False` the pre-filter on time stamps is left out.
+        """
         parts = []
         if self.type:
             parts.append(f"?event a/rdfs:subClassOf* {_node(self.type.iri)} .")
@@ -321,7 +324,7 @@ class Selection:
             parts.append(f"?_role rdfs:subPropertyOf* sem:hasActor . ?event ?_role {_node(self.actor.iri)} .")
         if self.place:
             parts.append(f"?event sem:hasPlace/tg:locatedIn* {_node(self.place.iri)} .")
-        if self.start or self.end:
+        if period and (self.start or self.end):
             parts.append(_period_filter(self.start, self.end))
         return "\n      ".join(parts)
 
@@ -508,8 +511,10 @@ def _events_for(store: Store, chosen: Selection, classes: dict[str, EventClass])
             core[iri] = (span, (label, comment, status))
     if not core:
         return []
-    if (chosen.start or chosen.end) and len(core) <= VALUES_LIMIT:
-        filters = _events_only(core)  # the other queries need only the events in the period
+    if chosen.start or chosen.end:
+        # The period is decided: the other queries need only the events kept. Many of them are
+        # cheaper to find again than to name; the rows of any others are skipped here.
+        filters = _events_only(core) if len(core) <= VALUES_LIMIT else chosen.sparql(period=False)
 
     types: dict[str, set[str]] = {}
     for event, cls in _run(store, "timeline-types", filters).rows:
