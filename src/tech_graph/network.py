@@ -20,12 +20,10 @@ unknown or open), `roles`, `quote`, `source`, and for relationships `from_actor`
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import heapq
 import itertools
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -36,7 +34,7 @@ from .dates import Span, When, parse_user_date, parse_when
 from .errors import InputError
 from .namespaces import RDF, RDFS, compact
 from .query import run_named
-from .store import Select, Store, Term, Triples
+from .store import Select, Store, Term, Triples, bulk_results
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -397,22 +395,6 @@ def relationships(store: Store) -> list[Link]:
 # -- projections -------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a projection is built.
-
-    A projection allocates hundreds of thousands of rows, dicts and strings and no reference cycles,
-    yet each automatic collection rescans everything built so far: at 1M triples that was 1-2 s of 6.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _until_day(until: date | str | None) -> date | None:
     if until is None or isinstance(until, date):
         return until
@@ -466,7 +448,7 @@ def _read_parts(store: Store, until: date | str | None) -> tuple[
     return _until_day(until), classes, prov, actors(store), events(store), _Describer(classes, prov)
 
 
-@_bulk()
+@bulk_results()
 def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiGraph[str]:
     """Actors joined by the events they share and the relationships between them (undirected, multi-edge).
 
@@ -510,7 +492,7 @@ def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiG
     return graph
 
 
-@_bulk()
+@bulk_results()
 def event_actor_network(store: Store, *, until: date | str | None = None) -> nx.Graph[str]:
     """A two-mode graph: events and actors as nodes (`kind`), an edge per participation with its `role`."""
     import networkx as nx

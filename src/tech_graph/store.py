@@ -6,6 +6,7 @@ does not care whether the triples sit in memory, on disk or behind a server.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import re
@@ -85,6 +86,23 @@ def to_result(raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Res
         return Triples(list(raw))
     # tuple(solution) yields None for unbound variables, and is twice as fast as indexing.
     return Select([v.value for v in raw.variables], [tuple(solution) for solution in raw])
+
+
+@contextlib.contextmanager
+def bulk_results() -> Iterator[None]:
+    """Pause the cyclic garbage collector while Python objects are built from big results.
+
+    A timeline or a projection allocates hundreds of thousands of rows, strings and small objects
+    and no reference cycles, yet each automatic collection rescans everything built so far: at
+    1M triples that was a third of the time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Store(ABC):

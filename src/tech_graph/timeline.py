@@ -9,11 +9,9 @@ queries; the time filter is applied here, because overlap depends on precision.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import html
 import json
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -25,7 +23,7 @@ from .dates import Precision, Span, When, parse_user_date, parse_when
 from .errors import InputError
 from .namespaces import SEM, TG, compact
 from .query import closest, named_query
-from .store import Select, Store, Term
+from .store import Select, Store, Term, bulk_results
 
 EVENT = SEM + "Event"
 FILTER_MARK = "#EVENT-FILTERS#"
@@ -458,27 +456,10 @@ def _events_only(iris: Iterable[str]) -> str:
     return "VALUES ?event { " + " ".join(_node(iri) for iri in iris) + " }"
 
 
-@contextlib.contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the events are built.
-
-    A big timeline allocates hundreds of thousands of rows, strings and small objects and no
-    reference cycles, yet each automatic collection rescans all of them: at 1M triples that
-    was a third of the time.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def events_for(store: Store, chosen: Selection, classes: dict[str, EventClass] | None = None) -> list[TimelineEvent]:
     """The events of a resolved Selection (see `select`)."""
     classes = classes if classes is not None else event_classes(store)
-    with _bulk():
+    with bulk_results():
         return _events_for(store, chosen, classes)
 
 
