@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import virtuoso_server as virtuoso
 from tech_graph.load import bundled_sources
 from tech_graph.remote import Endpoints, SparqlStore
 from tech_graph.store import OxigraphStore, Store, load_disk_store, memory_store, open_disk_store
@@ -168,6 +169,24 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+VIRTUOSO_ENV = "TECH_GRAPH_TEST_VIRTUOSO"  # a sparql: spec; .ci/run starts one server for the whole run
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Virtuoso (Debian's virtuoso-opensource) for the session; the value is its sparql: spec.
+
+    The one .ci/run started if it says so in $TECH_GRAPH_TEST_VIRTUOSO, else our own on free ports.
+    """
+    started = os.environ.get(VIRTUOSO_ENV)
+    if started:
+        yield started.removeprefix("sparql:")
+        return
+    require("Debian's virtuoso-opensource (virtuoso-t and isql-vt)", virtuoso.binary() and virtuoso.isql())
+    with virtuoso.running(tmp_path_factory.mktemp("virtuoso")) as spec:
+        yield spec
+
+
 @pytest.fixture(scope="session")
 def disk_store(tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
     """The bundled graph in an oxigraph:PATH store, loaded the way `tech-graph load` does."""
@@ -184,10 +203,22 @@ def server_store(oxigraph_server: str) -> SparqlStore:
     return store
 
 
-@pytest.fixture(params=["memory", "oxigraph", pytest.param("sparql", marks=pytest.mark.server)])
+@pytest.fixture(scope="session")
+def virtuoso_store(virtuoso_server: str) -> SparqlStore:
+    """The bundled graph uploaded to the session's Virtuoso."""
+    store = SparqlStore(Endpoints.parse(virtuoso_server), f"sparql:{virtuoso_server}")
+    store.load(bundled_sources())
+    return store
+
+
+SERVERS = [pytest.param("sparql", marks=pytest.mark.server), pytest.param("virtuoso", marks=pytest.mark.server)]
+
+
+@pytest.fixture(params=["memory", "oxigraph", *SERVERS])
 def any_store(request: pytest.FixtureRequest) -> Store:
     """Each kind of store, holding the bundled graph; tests using it run once per kind."""
-    name = {"memory": "store", "oxigraph": "disk_store", "sparql": "server_store"}[request.param]
+    name = {"memory": "store", "oxigraph": "disk_store", "sparql": "server_store",
+            "virtuoso": "virtuoso_store"}[request.param]
     store = request.getfixturevalue(name)
     assert isinstance(store, Store)
     return store
