@@ -27,7 +27,9 @@ from pathlib import Path
 BINARY = "virtuoso-t"
 ISQL = ("isql-vt", "isql-v")  # Debian's name, then upstream's
 # Virtuoso's own defaults cap a result at 10,000 rows (an export of 1M quads would be cut short
-# without an error) and a query at 60 s; our client has its own deadline.
+# without an error) and a query at 60 s; our client has its own deadline. CaseMode 2 is what
+# Debian's virtuoso.ini sets: with the built-in default, ASK answers come back as a table with
+# one column, __ASK_RETVAL.
 _INI = """\
 [Database]
 DatabaseFile = {d}/virtuoso.db
@@ -41,6 +43,7 @@ TransactionFile = {d}/virtuoso-temp.trx
 [Parameters]
 ServerPort = 127.0.0.1:{sql}
 DisableUnixSocket = 1
+CaseMode = 2
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty}
 DirsAllowed = ., {d}
@@ -55,8 +58,7 @@ MaxQueryExecutionTime = 0
 MaxQueryCostEstimationTime = 0
 """
 # The SPARQL endpoint runs as the SQL user "SPARQL", which may not update until granted
-# (Virtuoso's documentation: "GRANT SPARQL_UPDATE TO "SPARQL";"). The same right opens the
-# Graph Store endpoint /sparql-graph-crud.
+# (Virtuoso's documentation: "GRANT SPARQL_UPDATE TO "SPARQL";").
 _GRANT = 'GRANT SPARQL_UPDATE TO "SPARQL";'
 
 
@@ -69,9 +71,13 @@ def isql() -> str | None:
 
 
 def spec(http_port: int) -> str:
-    """Query, update and Graph Store URLs, the way `--store sparql:` takes them."""
-    base = f"http://127.0.0.1:{http_port}"
-    return f"{base}/sparql|{base}/sparql|{base}/sparql-graph-crud"
+    """Query and update URLs, the way `--store sparql:` takes them.
+
+    Not the Graph Store endpoint /sparql-graph-crud: it stores integers beyond 32 bits as
+    xsd:decimal (19000000000 comes back as a decimal); INSERT DATA keeps them.
+    """
+    url = f"http://127.0.0.1:{http_port}/sparql"
+    return f"{url}|{url}"
 
 
 def _free_port() -> int:
