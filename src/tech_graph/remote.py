@@ -265,9 +265,10 @@ class SparqlStore(Store):
 
     def query(self, sparql: str, *, where: str = "the query") -> Result:
         self._refuse_unfinished_load()
-        return self._query(sparql, self._dataset, where)
+        return self.query_with(sparql, self._dataset, where)
 
-    def _query(self, sparql: str, dataset: list[tuple[str, str]], where: str = "the query") -> Result:
+    def query_with(self, sparql: str, dataset: list[tuple[str, str]], where: str = "the query") -> Result:
+        """A query over an explicit dataset: (`default-graph-uri` or `named-graph-uri`, IRI) pairs."""
         url = self.endpoints.query
         form = query_form(sparql)
         graph = form in ("CONSTRUCT", "DESCRIBE")
@@ -316,7 +317,7 @@ class SparqlStore(Store):
 
     def unfinished_load(self) -> str | None:
         """When a load that did not finish started (ISO time), or None."""
-        result = self._query(f"SELECT ?t WHERE {{ GRAPH <{GRAPH_LOADING}> {{ ?x <{PROV}startedAtTime> ?t }} }}",
+        result = self.query_with(f"SELECT ?t WHERE {{ GRAPH <{GRAPH_LOADING}> {{ ?x <{PROV}startedAtTime> ?t }} }}",
                              [("named-graph-uri", GRAPH_LOADING)])
         rows = getattr(result, "rows", [])
         return str(rows[0][0].value) if rows and rows[0][0] is not None else None
@@ -344,7 +345,7 @@ class SparqlStore(Store):
         with tempfile.TemporaryDirectory(prefix="tech-graph-upload-") as folder:
             files = _graphs_as_ntriples(sources, Path(folder))
             if self.endpoints.store:
-                self._send(GRAPH_LOADING, b"")  # does the Graph Store endpoint take uploads? (adds nothing)
+                self.send(GRAPH_LOADING, b"")  # does the Graph Store endpoint take uploads? (adds nothing)
             started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             self.update(f'DROP SILENT GRAPH <{GRAPH_LOADING}> ;\nINSERT DATA {{ GRAPH <{GRAPH_LOADING}> '
                         f'{{ <{GRAPH_LOADING}> <{PROV}startedAtTime> "{started}"^^<{XSD}dateTime> }} }}', "load")
@@ -367,10 +368,10 @@ class SparqlStore(Store):
             for graph, (path, _) in files.items():
                 with path.open("rb") as stream:
                     for part in _ntriples_chunks(stream, chunk):
-                        self._send(graph, part)
+                        self.send(graph, part)
                         shown.advance(len(part))
 
-    def _send(self, graph: str, ntriples: bytes) -> None:
+    def send(self, graph: str, ntriples: bytes) -> None:
         """Add N-Triples to a graph: a Graph Store POST (which adds), else INSERT DATA."""
         if not self.endpoints.store:
             self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{ntriples.decode('utf-8')}\n}} }}", "upload")
