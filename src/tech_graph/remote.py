@@ -27,7 +27,7 @@ from . import progress
 from .errors import InputError, StoreError
 from .load import Source, load_sources
 from .namespaces import ALL_GRAPHS, GRAPH_BASE, GRAPH_USER, PREFIXES, PROV, XSD, sparql_prologue
-from .store import Result, Select, Store, Triples, sparql_syntax_error, to_result
+from .store import Ask, Result, Select, Store, Triples, sparql_syntax_error, to_result
 
 TIMEOUT_ENV = "TECH_GRAPH_TIMEOUT"
 DEFAULT_TIMEOUT = 60.0
@@ -147,7 +147,7 @@ class _Reply:
                  response: http.client.HTTPResponse, expired: threading.Event, timer: threading.Timer) -> None:
         self.client, self.url, self.what = client, url, what
         self.conn, self.response, self.expired, self.timer = conn, response, expired, timer
-        self.media = response.headers.get_content_type()
+        self.media = response.headers.get_content_type() if "Content-Type" in response.headers else ""
         self.received = 0
 
     def read(self, size: int = -1) -> bytes:
@@ -160,9 +160,13 @@ class _Reply:
                 f"{exc.expected} short of its declared length") from None
         except (OSError, http.client.HTTPException) as exc:
             self._check_deadline()
-            why = f"the connection failed: {exc or type(exc).__name__}"
+            why = f"the connection failed: {_brief(exc)}"
             raise self.client.unreadable(self.url, self.what, why) from None
         self._check_deadline()
+        if not data and size and self.response.length:  # http.client returns short reads silently
+            raise self.client.unreadable(
+                self.url, self.what, f"the answer stopped after {self.received} bytes, "
+                f"{self.response.length} short of its declared length")
         self.received += len(data)
         return data
 
@@ -239,9 +243,9 @@ class SparqlStore(Store):
             if expired.is_set() or isinstance(exc, TimeoutError):
                 raise self.too_slow(endpoint, what) from None
             if isinstance(exc, OSError) and not isinstance(exc, ConnectionResetError | BrokenPipeError):
-                raise StoreError(f"cannot reach the SPARQL server at {endpoint}: {exc}; "
+                raise StoreError(f"cannot reach the SPARQL server at {endpoint}: {_brief(exc)}; "
                                  "check that it runs and the URL is right") from None
-            raise self.unreadable(endpoint, what, f"no HTTP answer ({exc or type(exc).__name__})") from None
+            raise self.unreadable(endpoint, what, f"no HTTP answer ({_brief(exc)})") from None
         reply = _Reply(self, endpoint, what, conn, response, expired, timer)
         if response.status >= 300:
             with reply:
@@ -280,7 +284,7 @@ class SparqlStore(Store):
                 _raise_local_syntax_error(sparql, where)
             raise self._failed(url, failure, "query") from None
         with reply:
-            return read_answer(reply.read(), reply.media, graph, lambda why: self.unreadable(url, "query", why))
+            return read_answer(reply.read(), reply.media, form, lambda why: self.unreadable(url, "query", why))
 
     def quads(self) -> Iterator[ox.Quad]:
         """Streamed: rows are parsed as they arrive."""
@@ -294,7 +298,7 @@ class SparqlStore(Store):
         with reply:
             fmt = _RESULT_TYPES.get(reply.media)
             if fmt is None:
-                raise self.unreadable(url, "query", f"it is {reply.media}, not SPARQL results")
+                raise self.unreadable(url, "query", f"it is {reply.media or 'untyped'}, not SPARQL results")
             try:
                 rows = ox.parse_query_results(cast(IO[bytes], reply), fmt)
                 if not isinstance(rows, ox.QuerySolutions):
@@ -386,8 +390,12 @@ class SparqlStore(Store):
             raise self._failed(self.endpoints.store, failure, "upload") from None
 
 
-def read_answer(body: bytes, media: str, graph: bool, unreadable: Callable[[str], StoreError]) -> Result:
-    """SPARQL results or RDF in any standard format a server sends, or one line saying what is wrong."""
+def read_answer(body: bytes, media: str, form: str | None, unreadable: Callable[[str], StoreError]) -> Result:
+    """SPARQL results or RDF in any standard format a server sends, or one line saying what is wrong.
+
+    `form` is the query's (SELECT, ASK, CONSTRUCT, DESCRIBE); `media` is empty without a Content-Type.
+    """
+    graph = form in ("CONSTRUCT", "DESCRIBE")
     if media in _GRAPH_TYPES:
         try:
             return Triples([q.triple for q in ox.parse(body, _GRAPH_TYPES[media])])
@@ -396,25 +404,30 @@ def read_answer(body: bytes, media: str, graph: bool, unreadable: Callable[[str]
     fmt = _RESULT_TYPES.get(media)
     if fmt is None:
         kind = "RDF" if graph else "SPARQL results"
-        raise unreadable(f"it is {media or 'untyped'}, not {kind}; {_peek(body)}")
-    raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | None
+        raise unreadable(f"{f'it is {media}' if media else 'it has no Content-Type'}, not {kind}; {_peek(body)}")
     try:
-        raw = ox.parse_query_results(body, fmt)
+        result = to_result(ox.parse_query_results(body, fmt))  # parsed as the rows are read
     except (SyntaxError, ValueError) as exc:
-        raw = _lenient_json(body) if fmt is ox.QueryResultsFormat.JSON and "lang" in str(exc) else None
-        if raw is None:
+        lenient = _lenient_json(body) if fmt is ox.QueryResultsFormat.JSON and "lang" in str(exc) else None
+        if lenient is None:
             raise unreadable(_explain(exc, media, body)) from None
-    result = to_result(raw)
-    # Some servers answer a graph query asked as a table with rows of subject, predicate, object.
-    if graph and isinstance(result, Select) and len(result.variables) == 3:
+        result = lenient
+    if not isinstance(result, Select):
+        return result
+    # Some servers answer a graph query asked as a table with rows of subject, predicate, object,
+    # and an ASK with a one-cell table (Virtuoso with its built-in CaseMode: __ASK_RETVAL 1 or 0).
+    if graph and len(result.variables) == 3:
         try:
             return Triples([ox.Triple(*row) for row in result.rows])  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise unreadable("a table that is not subject, predicate, object triples") from None
+    if form == "ASK" and len(result.variables) == 1 and len(result.rows) <= 1:
+        cell = result.rows[0][0] if result.rows else None
+        return Ask(isinstance(cell, ox.Literal) and cell.value in ("1", "true"))
     return result
 
 
-def _lenient_json(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean | None:
+def _lenient_json(body: bytes) -> Result | None:
     """Results whose literals say `lang` instead of the standard `xml:lang` (Virtuoso, for graph queries)."""
     try:
         data = json.loads(body)
@@ -422,14 +435,18 @@ def _lenient_json(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean | None:
             for term in row.values():
                 if "lang" in term:
                     term["xml:lang"] = term.pop("lang")
-        fixed = ox.parse_query_results(json.dumps(data).encode(), ox.QueryResultsFormat.JSON)
+        return to_result(ox.parse_query_results(json.dumps(data).encode(), ox.QueryResultsFormat.JSON))
     except (ValueError, KeyError, TypeError, AttributeError, SyntaxError):
         return None
-    return fixed if isinstance(fixed, ox.QuerySolutions | ox.QueryBoolean) else None
+
+
+def _brief(exc: BaseException) -> str:
+    """An exception's message on one line, not too long."""
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def _explain(exc: Exception, media: str, body: bytes = b"") -> str:
-    message = " ".join(str(exc).split())[:200]
+    message = _brief(exc)
     if media == "text/tab-separated-values" and body.startswith(b'"'):
         return ("its TSV quotes the column names and writes IRIs as plain strings, not SPARQL 1.1 TSV "
                 "(?name headers, <iri>, \"literal\"@lang), so IRIs and literals cannot be told apart")
