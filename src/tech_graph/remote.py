@@ -66,7 +66,10 @@ _GRAPH_TYPES: dict[str, ox.RdfFormat] = {
 GRAPH_LOADING = GRAPH_BASE + "loading"
 LEGACY_STAGING_SUFFIX = "-loading"  # staging graphs of earlier versions, dropped by the next load
 _CHUNK_BYTES = 8 << 20  # N-Triples per Graph Store request: each request stays well inside the deadline
-_INSERT_CHUNK_BYTES = 1 << 20  # per INSERT DATA, for servers without a Graph Store endpoint
+# Per INSERT DATA, for servers without a Graph Store endpoint: Virtuoso's SPARQL compiler runs out
+# of memory ("SP030 ... memory exhausted") near 5,000 triples in one request.
+_INSERT_CHUNK_BYTES = 1 << 20
+_INSERT_CHUNK_LINES = 2_000
 _ERROR_BODY_BYTES = 64 << 10
 
 
@@ -366,12 +369,12 @@ class SparqlStore(Store):
         drops = [f"DROP SILENT GRAPH <{g}>" for g in ALL_GRAPHS]
         drops += [f"DROP SILENT GRAPH <{g}{LEGACY_STAGING_SUFFIX}>" for g in ALL_GRAPHS]
         self.update(" ;\n".join(drops), "load")
-        chunk = _CHUNK_BYTES if self.endpoints.store else _INSERT_CHUNK_BYTES
+        size, lines = (_CHUNK_BYTES, None) if self.endpoints.store else (_INSERT_CHUNK_BYTES, _INSERT_CHUNK_LINES)
         total = sum(path.stat().st_size for path, _ in files.values())
         with progress.bar("uploading", total, unit="B") as shown:
             for graph, (path, _) in files.items():
                 with path.open("rb") as stream:
-                    for part in _ntriples_chunks(stream, chunk):
+                    for part in _ntriples_chunks(stream, size, lines):
                         self.send(graph, part)
                         shown.advance(len(part))
 
@@ -488,23 +491,25 @@ def _count_lines(path: Path) -> int:
     return count
 
 
-def _ntriples_chunks(stream: IO[bytes], size: int) -> Iterator[bytes]:
-    """Whole lines of about `size` bytes, except that every line naming a blank node comes in one last chunk.
+def _ntriples_chunks(stream: IO[bytes], size: int, max_lines: int | None = None) -> Iterator[bytes]:
+    """Whole lines, about `size` bytes (and at most `max_lines`) at a time, except that every line
+    naming a blank node comes in one last chunk.
 
-    Each request is its own document, so a blank node split over two would become two nodes.
+    Each request is its own document, so a blank node split over two would become two.
     A line with `_:` inside a literal only joins that last chunk, which is harmless.
     """
     blank: list[bytes] = []
     while block := stream.read(size):
         block += stream.readline()
-        if b"_:" not in block:
+        if b"_:" in block:
+            lines = block.splitlines(keepends=True)
+            blank += [line for line in lines if b"_:" in line]
+            block = b"".join(line for line in lines if b"_:" not in line)
+        if max_lines and block.count(b"\n") > max_lines:
+            lines = block.splitlines(keepends=True)
+            yield from (b"".join(lines[i : i + max_lines]) for i in range(0, len(lines), max_lines))
+        elif block:
             yield block
-            continue
-        lines = block.splitlines(keepends=True)
-        blank += [line for line in lines if b"_:" in line]
-        plain = b"".join(line for line in lines if b"_:" not in line)
-        if plain:
-            yield plain
     if blank:
         yield b"".join(blank)
 
