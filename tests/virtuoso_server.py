@@ -86,14 +86,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def launch(folder: Path, buffers: int = 20_000) -> tuple[subprocess.Popen[bytes], str]:
-    """Start a server on a new database in `folder`; returns the process and its sparql: spec once it answers."""
+def launch(folder: Path, buffers: int = 20_000, http_port: int = 0) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a server on a new database in `folder`; returns the process and its sparql: spec once it answers.
+
+    `http_port` 0 picks a free port.
+    """
     exe, sql_client = binary(), isql()
     if not exe or not sql_client:
         raise RuntimeError("virtuoso-t or isql-vt is not installed (apt-get install virtuoso-opensource)")
     folder = folder.absolute()
     folder.mkdir(parents=True, exist_ok=True)
-    sql_port, http_port = _free_port(), _free_port()
+    sql_port, http_port = _free_port(), http_port or _free_port()
     ini = folder / "virtuoso.ini"
     ini.write_text(_INI.format(d=folder, sql=sql_port, http=http_port, buffers=buffers, dirty=buffers * 3 // 4))
     log = (folder / "stdout.log").open("wb")

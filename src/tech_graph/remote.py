@@ -314,10 +314,13 @@ class SparqlStore(Store):
 
     # Loading ---------------------------------------------------------------------------------
 
-    def update(self, sparql: str, what: str = "update") -> None:
+    def update(self, sparql: str | bytes, what: str = "update") -> None:
+        """SPARQL 1.1 Protocol "update via POST directly": no form encoding of a big INSERT DATA."""
         url = self.endpoints.update
+        headers = {"Content-Type": "application/sparql-update; charset=utf-8", "Accept": "*/*"}
+        body = sparql.encode("utf-8") if isinstance(sparql, str) else sparql
         try:
-            with self._post_form(url, [("update", sparql)], "*/*", what) as reply:
+            with self._request(url, data=body, headers=headers, what=what) as reply:
                 reply.read()
         except _HttpFailure as failure:
             raise self._failed(url, failure, what) from None
@@ -381,7 +384,7 @@ class SparqlStore(Store):
     def send(self, graph: str, ntriples: bytes) -> None:
         """Add N-Triples to a graph: a Graph Store POST (which adds), else INSERT DATA."""
         if not self.endpoints.store:
-            self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{ntriples.decode('utf-8')}\n}} }}", "upload")
+            self.update(b"INSERT DATA { GRAPH <%s> {\n%s\n} }" % (graph.encode(), ntriples), "upload")
             return
         params = urllib.parse.urlencode({"graph": graph}) + ("&no_transaction" if self.endpoints.oxigraph else "")
         url = self.endpoints.store + ("&" if "?" in self.endpoints.store else "?") + params
@@ -469,9 +472,11 @@ def _graphs_as_ntriples(sources: Sequence[Source], folder: Path) -> dict[str, tu
     """
     parsed = ox.Store()
     load_sources(parsed, sources, bulk=True)
-    ours = ", ".join(f"<{g}>" for g in ALL_GRAPHS)
-    parsed.update(f"INSERT {{ GRAPH <{GRAPH_USER}> {{ ?s ?p ?o }} }} WHERE {{ {{ ?s ?p ?o }} UNION "
-                  f"{{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g NOT IN ({ours})) }} }}")
+    foreign = [g for g in parsed.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value in ALL_GRAPHS)]
+    in_default = parsed.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    if foreign or any(True for _ in in_default):
+        parsed.update(f"INSERT {{ GRAPH <{GRAPH_USER}> {{ ?s ?p ?o }} }} WHERE {{ {{ ?s ?p ?o }} UNION "
+                      f"{{ VALUES ?g {{ {' '.join(str(g) for g in foreign)} }} GRAPH ?g {{ ?s ?p ?o }} }} }}")
     out: dict[str, tuple[Path, int]] = {}
     for graph in ALL_GRAPHS:
         node = ox.NamedNode(graph)
