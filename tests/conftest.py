@@ -114,6 +114,26 @@ def page(browser: Any) -> Iterator[PageWatch]:
     watch.page.close()
 
 
+# --- The real JavaScript consumers of our exports (tests/js/package.json, installed by .ci/run) --
+
+NPM_DIR = Path(os.environ.get("TECH_GRAPH_NPM") or Path.home() / ".cache" / "tech-graph" / "npm")
+
+
+@pytest.fixture(scope="session")
+def node_binary() -> str:
+    path = shutil.which("node") or shutil.which("nodejs")
+    require("Node.js (Debian nodejs)", path)
+    assert path
+    return path
+
+
+def npm_package(name: str) -> Path:
+    """The folder of an npm package that .ci/run installed from tests/js/package.json."""
+    path = NPM_DIR / "node_modules" / name
+    require(f"the npm package {name} in {NPM_DIR} (.ci/run installs tests/js/package.json)", path.is_dir())
+    return path
+
+
 # --- Stores: the same tests on memory, oxigraph:PATH and a real SPARQL server ------------------
 
 
