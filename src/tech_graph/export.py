@@ -565,10 +565,14 @@ def neo4j_script(label_sets: Mapping[str, list[str]], types: list[str], node_pro
                  edge_props: list[str]) -> str:
     """LOAD CSV statements that build the same graph as neo4j-admin would from the CSV files."""
     lines = [
-        "// tech-graph network for Neo4j 5. Copy nodes.csv and relationships.csv into Neo4j's import folder,",
-        "// then run: cypher-shell -u neo4j -p PASSWORD -f load.cypher",
+        "// tech-graph network for Neo4j 5 and later: the constraint below uses Neo4j 5's",
+        "// CREATE CONSTRAINT ... FOR ... REQUIRE syntax (Neo4j 5 refuses the older ON ... ASSERT form).",
+        "// Copy nodes.csv and relationships.csv into Neo4j's import folder, then run:",
+        "//   cypher-shell -u neo4j -p PASSWORD -f load.cypher",
         "// (Or, into an empty database: neo4j-admin database import full neo4j "
         "--nodes=nodes.csv --relationships=relationships.csv)",
+        "// FalkorDB and Kuzu run the LOAD CSV statements as they are; delete the CREATE CONSTRAINT line,",
+        "// which is Neo4j's own syntax.",
         f"CREATE CONSTRAINT tech_graph_id IF NOT EXISTS FOR (n:{NEO4J_BASE_LABEL}) REQUIRE n.id IS UNIQUE;",
         "",
     ]
