@@ -17,10 +17,9 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
+from conftest import ROOT, npm_package, require
 from tech_graph.cli import cli
 from tech_graph.export import gexf_bytes, graphml_bytes, neo4j_files, node_link_bytes
-
-from conftest import ROOT, npm_package, require
 
 SCHEMAS = ROOT / "tests" / "schemas"
 GRAPHML_NS = {"g": "http://graphml.graphdrawing.org/xmlns"}

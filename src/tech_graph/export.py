@@ -430,10 +430,10 @@ def gexf_bytes(graph: nx.Graph[Any]) -> bytes:
         if not columns:
             continue
         lines.append(f'    <attributes class="{scope}" mode="static">')
-        for name, values in columns.items():
+        for name, column in columns.items():
             attr_ids[scope, name] = f"{scope[0]}.{_NOT_NMTOKEN.sub('_', name)}"
             lines.append(f'      <attribute id={_xml_attr(attr_ids[scope, name])} title={_xml_attr(name)} '
-                         f'type="{_attr_type(values, GEXF_TYPES)}"/>')
+                         f'type="{_attr_type(column, GEXF_TYPES)}"/>')
         lines.append("    </attributes>")
 
     def when(data: Mapping[str, Any]) -> str:
