@@ -41,6 +41,11 @@ class Select:
     def dicts(self) -> list[dict[str, Term | None]]:
         return [dict(zip(self.variables, row, strict=True)) for row in self.rows]
 
+    def _repr_html_(self) -> str:
+        from .tables import as_html, short
+
+        return as_html(self.variables, [[short(t) for t in row] for row in self.rows])
+
 
 @dataclass
 class Ask:

@@ -119,3 +119,22 @@ SELECT_FORMATS: dict[str, Callable[[Select], str]] = {
     "json": select_json,
     "md": select_markdown,
 }
+
+
+HTML_ROW_LIMIT = 200  # a notebook cell, not a report: the rest is one click away in pandas or CSV
+
+
+def as_html(header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "",
+            limit: int = HTML_ROW_LIMIT) -> str:
+    """A compact HTML table for notebooks (`_repr_html_`); every cell escaped, at most `limit` rows."""
+    import html
+
+    def cells(tag: str, values: Sequence[str]) -> str:
+        return "".join(f"<{tag}>{html.escape(str(v))}</{tag}>" for v in values)
+
+    more = len(rows) - limit
+    note = f"{len(rows):,} row{'' if len(rows) == 1 else 's'}" + (f", the first {limit:,} shown" if more > 0 else "")
+    title = html.escape(f"{caption}: {note}" if caption else note)
+    body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows[:limit])
+    return (f'<table class="tech-graph"><caption style="text-align:left">{title}</caption>'
+            f"<thead><tr>{cells('th', header)}</tr></thead><tbody>{body}</tbody></table>")
