@@ -175,6 +175,14 @@ class AsOf:
         return (as_html(header, rows, caption=f"events by {self.day.isoformat()}")
                 + as_html(held_header, held, caption=f"relationships that held on {self.day.isoformat()}"))
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from .tables import as_text
+
+        header, rows = reading_table(self.events)
+        held_header, held = relationships_table(self.relationships)
+        printer.text(as_text(header, rows, caption=f"events by {self.day.isoformat()}") + "\n"
+                     + as_text(held_header, held, caption=f"relationships that held on {self.day.isoformat()}"))
+
 
 # --------------------------------------------------------------------------- reading terms
 
@@ -445,6 +453,12 @@ class Events(list[TimelineEvent]):
 
         header, rows = reading_table(self)
         return as_html(header, rows, caption="events")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from .tables import as_text
+
+        header, rows = reading_table(self)
+        printer.text(as_text(header, rows, caption="events"))
 
 
 Row = tuple[Term | None, ...]
