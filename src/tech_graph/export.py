@@ -571,7 +571,7 @@ def neo4j_script(label_sets: Mapping[str, list[str]], types: list[str], node_pro
         "//   cypher-shell -u neo4j -p PASSWORD -f load.cypher",
         "// (Or, into an empty database: neo4j-admin database import full neo4j "
         "--nodes=nodes.csv --relationships=relationships.csv)",
-        "// FalkorDB and Kuzu run the LOAD CSV statements as they are; delete the CREATE CONSTRAINT line,",
+        "// FalkorDB and Kuzu (as tried, issue #14) load the rest: delete the CREATE CONSTRAINT line,",
         "// which is Neo4j's own syntax.",
         f"CREATE CONSTRAINT tech_graph_id IF NOT EXISTS FOR (n:{NEO4J_BASE_LABEL}) REQUIRE n.id IS UNIQUE;",
         "",
