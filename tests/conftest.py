@@ -47,12 +47,17 @@ def require(what: str, found: object) -> None:
         pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    require("Debian's chromium", path)
+def which(what: str, *names: str) -> str:
+    """The first of `names` on PATH; `require`d under the description `what`."""
+    path = next((found for name in names if (found := shutil.which(name))), None)
+    require(what, path)
     assert path
     return path
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    return which("Debian's chromium", "chromium", "chromium-browser")
 
 
 @dataclass
@@ -121,10 +126,7 @@ NPM_DIR = Path(os.environ.get("TECH_GRAPH_NPM") or Path.home() / ".cache" / "tec
 
 @pytest.fixture(scope="session")
 def node_binary() -> str:
-    path = shutil.which("node") or shutil.which("nodejs")
-    require("Node.js (Debian nodejs)", path)
-    assert path
-    return path
+    return which("Node.js (Debian nodejs)", "node", "nodejs")
 
 
 def npm_package(name: str) -> Path:

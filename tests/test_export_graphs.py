@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -17,7 +16,7 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, npm_package, require
+from conftest import ROOT, npm_package, which
 from tech_graph.cli import cli
 from tech_graph.export import gexf_bytes, graphml_bytes, neo4j_files, node_link_bytes
 
@@ -214,9 +213,7 @@ def test_until_limits_the_actor_network(tmp_path: Path, network: Any) -> None:
 
 
 def xmllint(*args: str) -> subprocess.CompletedProcess[str]:
-    binary = shutil.which("xmllint")
-    require("xmllint (Debian libxml2-utils)", binary)
-    assert binary
+    binary = which("xmllint (Debian libxml2-utils)", "xmllint")
     return subprocess.run([binary, "--noout", "--nonet", *args], capture_output=True, text=True, timeout=120)
 
 
