@@ -14,15 +14,18 @@ from tech_graph.load import article_path
 def test_wrapped_pdf_text_gives_whole_sentences() -> None:
     found = [s.text for s in sentences(read_text(article_path()))]
     assert found[1] == "And it’s not because of the escalation of tech rivalries between US and China."
-    assert "The Committee on Foreign Investment in the U.S., or Cfius, has already forced two divestments last year." in found
-    assert "They will not fight against Amazon in the US., but in South East Asia, the Middle East, and part of Europe." in found
+    assert ("The Committee on Foreign Investment in the U.S., or Cfius, has already forced two divestments "
+            "last year.") in found
+    assert ("They will not fight against Amazon in the US., but in South East Asia, the Middle East, "
+            "and part of Europe.") in found
     assert len(found) == 60
 
 
 def test_offsets_point_into_the_text() -> None:
     text = "First one. Second, with Mr. Smith and the U.S. in it!\n\nA heading\n\nThird?"
     found = sentences(text)
-    assert [s.text for s in found] == ["First one.", "Second, with Mr. Smith and the U.S. in it!", "A heading", "Third?"]
+    assert [s.text for s in found] == ["First one.", "Second, with Mr. Smith and the U.S. in it!", "A heading",
+                                       "Third?"]
     for s in found:
         assert " ".join(text[s.start:s.end].split()) == s.text
 
