@@ -94,6 +94,8 @@ def _new_actors(sentence: str, mentions: Sequence[Mention]) -> list[tuple[str, s
         if not any(m.start(1) < e and s < m.end(1) for s, e in taken):
             found.append((m.group(1), TG + "Person", m.start(1), m.end(1)))
             taken.append((m.start(1), m.end(1)))
+    people = list(taken)
+    known = [(m.start, m.end) for m in mentions]
     for m in _CANDIDATE_NAME.finditer(sentence):
         name = m.group(1).rstrip(".,’'")
         words = name.split()
@@ -102,12 +104,22 @@ def _new_actors(sentence: str, mentions: Sequence[Mention]) -> list[tuple[str, s
         if len(words) < 2:
             continue
         name = " ".join(words)
-        last = words[-1]
-        kind = next((k for k, ends in _ORG_WORDS.items() if last in ends), None)
-        start = m.start(1)
-        if kind and not any(start < e and s < start + len(name) for s, e in taken):
-            found.append((name, TG + kind, start, start + len(name)))
-            taken.append((start, start + len(name)))
+        # Typed by its last word ("Didi Global Inc."), or by a word before "of"/"for" ("Bank of China").
+        start, end = m.start(1), m.start(1) + len(name)
+        offsets = [start + len(" ".join(words[:i])) + (1 if i else 0) for i in range(len(words))]
+        heads = [len(words) - 1] + [i for i in range(len(words) - 1) if words[i + 1] in ("of", "for")]
+        typed = [(i, k) for i in heads for k, ends in _ORG_WORDS.items() if words[i] in ends]
+        if not typed:
+            continue
+        head, kind = typed[0]
+        at = offsets[head]
+        # A known name after the head word ("China" in "Cyberspace Administration of China") does not block it;
+        # one that holds the head word ("Ant Group" in "IPO of Ant Group") does.
+        inside = [(s, e) for s, e in known if at + len(words[head]) <= s and e <= end]
+        blocked = [(s, e) for s, e in people + known if (s, e) not in inside and start < e and s < end]
+        if kind and not blocked:
+            found.append((name, TG + kind, start, end))
+            people.append((start, end))
     return found
 
 

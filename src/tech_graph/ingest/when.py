@@ -69,8 +69,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 def _on_or_before(published: date, m: int, d: int | None = None) -> date:
     """The latest date with this month (and day) not after publication: "December 24th" read in Feb 2021."""
     y = published.year
-    candidate = date(y, m, min(d or 1, calendar.monthrange(y, m)[1]))
-    return candidate if candidate <= published else candidate.replace(year=y - 1)
+    candidate = date(y, m, d or 1)  # ValueError for a day the month does not have
+    return candidate if candidate <= published else date(y - 1, m, d or 1)
 
 
 def find_dates(sentence: str, published: date) -> list[Found]:
