@@ -72,6 +72,14 @@ def output_option(func: F) -> F:
     )(func)
 
 
+def shown_path(path: Path) -> Path:
+    """A path as the user would type it: relative to the current folder when it lies inside."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
 def on_terminal() -> bool:
     return sys.stdout.isatty()
 
@@ -566,6 +574,7 @@ def ingest(file: str, title: str, published: str, publisher: str | None, url: st
     from .tables import as_table
 
     path, found = draft_article(session().store, project_root(), Path(file), title, published, publisher, url)
+    path = shown_path(path)
     rows = [[c.id, c.kind, f"{c.confidence:.2f}", c.label[:60], c.sentence.text[:70]] for c in found]
     click.echo(as_table(["id", "kind", "confidence", "candidate", "sentence"], rows, max_width=70), nl=False)
     kinds = {k: sum(1 for c in found if c.kind == k) for k in ("event", "corroboration", "actor", "figure")}
@@ -621,7 +630,8 @@ def accept(draft: str, decisions: str | None) -> None:
 
     done = merge(read_draft(Path(draft)), project_root(),
                  Path(decisions) if decisions else None)
-    click.echo(f"wrote {done.path}: {len(done.new)} new facts, {len(done.corroborated)} with a second source")
+    click.echo(f"wrote {shown_path(done.path)}: {len(done.new)} new facts, {len(done.corroborated)} with a second "
+               "source")
     for iri, label in done.new:
         click.echo(f"  new: {label} <{iri}>")
 

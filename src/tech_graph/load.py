@@ -70,7 +70,7 @@ def article_path() -> Path:
 def bundled_sources() -> list[Source]:
     """The ontology, the source records and the curated data, each to its named graph."""
     root = project_root()
-    sources = [Source(ontology_path(), GRAPH_ONTOLOGY), Source(root / "ontology" / "extraction.ttl", GRAPH_ONTOLOGY)]
+    sources = [Source(ontology_path(), GRAPH_ONTOLOGY)]
     for path in sorted((root / "graph").glob("*.ttl")):
         sources.append(Source(path, GRAPH_SOURCES if path.stem == "sources" else GRAPH_DATA))
     return sources

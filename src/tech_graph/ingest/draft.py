@@ -151,6 +151,7 @@ def draft_turtle(doc: Document, found: Sequence[Sentence], candidates: Sequence[
         add(node, PROV + "wasDerivedFrom", excerpt)
         if c.kind == "corroboration":
             add(node, TG + "corroborates", n(c.corroborates))
+            add(node, RDFS + "label", _lit(f"Second source for: {c.label}", "en"))
             continue
         add(node, RDFS + "label", _lit(c.label, "en"))
         if c.kind == "actor":

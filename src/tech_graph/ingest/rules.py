@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from ..actors import members
 from ..namespaces import TG
-from ..store import Select, Store
+from ..store import OxigraphStore, Select, Store
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,24 @@ SELECT ?class ?term ?agent ?patient ?money ?percent ?count WHERE {
 """
 
 
+def extraction_path() -> Path:
+    from ..load import project_root
+
+    return project_root() / "ontology" / "extraction.ttl"
+
+
+def rules_store() -> OxigraphStore:
+    """The extraction rules on their own: they steer ingest and are not part of the published graph."""
+    from ..load import Source, load_source
+    from ..namespaces import GRAPH_ONTOLOGY
+
+    inner = ox.Store()
+    load_source(inner, Source(extraction_path(), GRAPH_ONTOLOGY))
+    return OxigraphStore(inner, "extraction rules")
+
+
 def read_rules(store: Store) -> Rules:
+    """The gazetteer from the graph in `store`, the trigger terms and roles from `ontology/extraction.ttl`."""
     from ..timeline import ancestors, event_classes
 
     gazetteer = Gazetteer()
@@ -165,7 +183,7 @@ def read_rules(store: Store) -> Rules:
     for iri, names in members(store, TG + "Actor"):
         for name in names:
             gazetteer.add(iri, name, place=iri in gazetteer.places)
-    result = store.query(RULES_QUERY, where="the extraction rules query")
+    result = rules_store().query(RULES_QUERY, where="the extraction rules query")
     assert isinstance(result, Select)
     terms: dict[str, set[str]] = {}
     roles: dict[str, dict[str, str]] = {}
