@@ -238,7 +238,7 @@ def assert_gexf_valid(path: Path) -> None:
 
 def test_small_network_validates_against_graphml_and_gexf_schemas(tmp_path: Path) -> None:
     g = small_network()
-    g.add_node("https://example.org/a b#c", label="odd IRI")  # not an NMTOKEN as it stands
+    g.add_node("https://example.org/a b#c", label="odd IRI", **{"odd name": 1, "odd_name": 2.5})  # not NMTOKENs
     g.add_edge("https://example.org/a b#c", "tgr:samr", relation="x", source="doc", target="t", id="i", key="k")
     (tmp_path / "g.graphml").write_bytes(graphml_bytes(g))
     (tmp_path / "g.gexf").write_bytes(gexf_bytes(g))

@@ -273,6 +273,18 @@ def _attr_type(values: Iterable[Any], names: Mapping[type, str]) -> str:
     return "string"
 
 
+def _key_id(scope: str, name: str, taken: set[str]) -> str:
+    """`n.label`, `e.relation`: an NMTOKEN id for an attribute, unique even where names differ only
+    in characters an NMTOKEN cannot hold."""
+    base = f"{scope[0]}.{_NOT_NMTOKEN.sub('_', name)}"
+    key, n = base, 1
+    while key in taken:
+        n += 1
+        key = f"{base}-{n}"
+    taken.add(key)
+    return key
+
+
 def _columns(items: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
     columns: dict[str, list[Any]] = {}
     for data in items:
@@ -296,16 +308,16 @@ def graphml_bytes(graph: nx.Graph[Any]) -> bytes:
     g = tidy(graph)
     ids = node_ids(g)
     nodes = [{"iri": str(node), **data} for node, data in g.nodes(data=True)]
-    edges = [{"label": edge_label(d), **d} if edge_label(d) else d for *_, d in _edges(g)]
+    edges = [{"label": label, **d} if (label := edge_label(d)) else d for *_, d in _edges(g)]
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              f'<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="{XSI}" '
              'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
              'http://graphml.graphdrawing.org/xmlns/1.1/graphml.xsd">']
     keys: dict[tuple[str, str], str] = {}
+    taken: set[str] = set()
     for scope, items in (("graph", [g.graph]), ("node", nodes), ("edge", edges)):
         for name, values in _columns(items).items():
-            key = f"{scope[0]}.{_NOT_NMTOKEN.sub('_', name)}"
-            keys[scope, name] = key
+            key = keys[scope, name] = _key_id(scope, name, taken)
             lines.append(f'  <key id={_xml_attr(key)} for="{scope}" attr.name={_xml_attr(_NOT_NMTOKEN.sub("_", name))} '
                          f'attr.type="{_attr_type(values, GRAPHML_TYPES)}"/>')
     direction = "directed" if g.is_directed() else "undirected"
@@ -425,13 +437,14 @@ def gexf_bytes(graph: nx.Graph[Any]) -> bytes:
     direction = "directed" if g.is_directed() else "undirected"
     lines.append(f'  <graph defaultedgetype="{direction}" mode="dynamic" timeformat="date">')
     attr_ids: dict[tuple[str, str], str] = {}
+    taken: set[str] = set()
     for scope, items in (("node", [n[1] for n in nodes]), ("edge", [e[2] for e in edges])):
         columns = _columns(items)
         if not columns:
             continue
         lines.append(f'    <attributes class="{scope}" mode="static">')
         for name, column in columns.items():
-            attr_ids[scope, name] = f"{scope[0]}.{_NOT_NMTOKEN.sub('_', name)}"
+            attr_ids[scope, name] = _key_id(scope, name, taken)
             lines.append(f'      <attribute id={_xml_attr(attr_ids[scope, name])} title={_xml_attr(name)} '
                          f'type="{_attr_type(column, GEXF_TYPES)}"/>')
         lines.append("    </attributes>")
