@@ -16,7 +16,7 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, npm_package, which
+from conftest import ROOT, npm_package, require, which
 from tech_graph.cli import cli
 from tech_graph.export import gexf_bytes, graphml_bytes, neo4j_files, node_link_bytes
 
@@ -344,3 +344,26 @@ def test_d3_force_reads_the_node_link_json(tmp_path: Path, network: Any, node_bi
     back = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")))
     assert out == {"nodes": back.number_of_nodes(), "links": back.number_of_edges(),
                    "resolved": back.number_of_edges(), "placed": back.number_of_nodes()}
+
+
+def test_pandas_and_igraph_get_one_source_column(tmp_path: Path, network: Any) -> None:
+    """The reports of issue #14: an edge attribute `source` broke nx.to_pandas_edgelist and gave
+    igraph (its own GraphML reader, in C) two `source` columns."""
+    try:
+        import igraph
+        import pandas
+    except ImportError:
+        igraph = pandas = None
+    require("pandas and igraph (the test extras)", igraph and pandas)
+    assert igraph is not None
+    path = cli_export(tmp_path, "actors.graphml")
+    g = nx.read_graphml(path)
+    frame = nx.to_pandas_edgelist(g)
+    assert len(frame) == g.number_of_edges()
+    assert list(frame.columns).count("source") == 1 and set(frame["source"]) <= set(g.nodes)
+    assert "data_source" in frame.columns
+    read = igraph.Graph.Read_GraphML(str(path))
+    assert (read.vcount(), read.ecount()) == (g.number_of_nodes(), g.number_of_edges())
+    names = read.es.attributes()
+    assert len(names) == len(set(names)) and "source" not in names and "target" not in names
+    assert sorted(read.vs["id"]) == sorted(g.nodes)
