@@ -231,3 +231,16 @@ def test_accept_refuses_what_would_not_validate(home: Path) -> None:
     assert done.returncode == 1 and "tg:dateDerivedFrom" in done.stderr and "not merged" in done.stderr
     assert not (home / "graph" / "y.ttl").exists()
     assert not list((home / "graph" / "drafts").glob(".*"))
+
+
+def test_a_second_source_that_disagrees_keeps_both_values(home: Path) -> None:
+    (home / "note.txt").write_text("Between December 24th and 28th, Alibaba’s valuation fell by $100bn, a broker "
+                                   "said.\n", encoding="utf-8")
+    run(home, "ingest", "note.txt", "--title", "Broker note", "--published", "2021-01-05", "--publisher", "Broker",
+        "--url", "https://example.org/b")
+    draft = home / "graph" / "drafts" / "broker-note.ttl"
+    run(home, "review", str(draft), "--accept", "all")
+    assert "1 with a second source" in run(home, "accept", str(draft)).stdout
+    rows = run(home, "query", "--name", "disagreements", "--format", "csv").stdout.splitlines()[1:]
+    values = sorted((r.split(",")[3], r.split(",")[-1]) for r in rows)
+    assert values == [("-100000000000", "Broker note"), ("-91000000000", "Chinese big tech is in trouble (article)")]

@@ -19,7 +19,7 @@ from ..articles import slug
 from ..dates import parse_user_date
 from ..errors import InputError, TechGraphError
 from ..load import Source, bundled_sources
-from ..namespaces import GRAPH_DATA, PREFIXES, PROV, RDF, RDFS, SEM, TG, TGR
+from ..namespaces import GRAPH_DATA, PREFIXES, PROV, RDF, RDFS, SCHEMA, SEM, TG, TGR
 from ..store import Select, Store
 from .draft import graph_digest
 from .review import Draft, read_decisions
@@ -113,8 +113,9 @@ def accept(draft: Draft, root: Path, decisions_file: Path | None = None) -> Acce
         decision = decisions[ident]
         cited.add(item.excerpt)
         if item.kind == "corroboration":
-            triples.append(ox.Triple(ox.NamedNode(item.corroborates), ox.NamedNode(PROV + "wasDerivedFrom"),
-                                     ox.NamedNode(item.excerpt)))
+            existing = ox.NamedNode(item.corroborates)
+            triples.append(ox.Triple(existing, ox.NamedNode(PROV + "wasDerivedFrom"), ox.NamedNode(item.excerpt)))
+            triples += second_values(store, graph, item.iri, existing, draft.path.stem)
             corroborated.append(item.corroborates)
             continue
         node = ox.NamedNode(item.iri)
@@ -168,6 +169,43 @@ def accept(draft: Draft, root: Path, decisions_file: Path | None = None) -> Acce
     finally:
         staged.unlink(missing_ok=True)
     return Accepted(target, new, corroborated)
+
+
+def second_values(store: Store, draft: ox.Store, candidate: str, existing: ox.NamedNode, source: str) -> list[
+        ox.Triple]:
+    """The candidate's figures that differ from the event's own, as further values, each with its source.
+
+    Where two sources disagree (how much value Alibaba lost), both values stay; `disagreements` lists them.
+    """
+    out: list[ox.Triple] = []
+    known = store.query(f"SELECT ?p ?v ?u WHERE {{ {existing} ?p ?q . ?q schema:value ?v . "
+                        "OPTIONAL { ?q schema:currency|schema:unitCode ?u } }")
+    assert isinstance(known, Select)
+    have = {(p.value, _number(v), _number(u)) for p, v, u in known.rows
+            if isinstance(p, ox.NamedNode) and v is not None}
+    for n, q in enumerate(draft.quads_for_pattern(ox.NamedNode(candidate), None, None), 1):
+        value = q.object
+        if not isinstance(value, ox.NamedNode) or not value.value.startswith(candidate + "-"):
+            continue
+        facts = {f.predicate.value: f.object for f in draft.quads_for_pattern(value, None, None)}
+        number = facts.get(SCHEMA + "value")
+        unit = facts.get(SCHEMA + "currency") or facts.get(SCHEMA + "unitCode")
+        if number is None or (q.predicate.value, _number(number), _number(unit)) in have:
+            continue  # the same figure: the excerpt is already a second source for it
+        fresh = ox.NamedNode(f"{existing.value}-{source}-{n}")
+        out.append(ox.Triple(existing, q.predicate, fresh))
+        out += [ox.Triple(fresh, f.predicate, f.object) for f in draft.quads_for_pattern(value, None, None)]
+    return out
+
+
+def _number(term: object) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    text = getattr(term, "value", "")
+    try:
+        return str(Decimal(text).normalize())
+    except InvalidOperation:
+        return text
 
 
 def role_properties(store: Store) -> set[str]:

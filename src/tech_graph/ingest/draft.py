@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,9 +20,10 @@ import pyoxigraph as ox
 from ..articles import Sentence, read_text, sentences, slug
 from ..dates import When
 from ..errors import InputError
-from ..namespaces import PREFIXES, PROV, RDF, RDFS, SCHEMA, SEM, TG, TGR, XSD
+from ..namespaces import PROV, RDF, RDFS, SCHEMA, SEM, TG, TGR, XSD
 from ..store import Store
 from .extract import Candidate, Known, extract
+from .figures import Figure
 from .rules import Rules, read_rules
 
 DRAFT_BASE = "https://w3id.org/tech-graph/draft/"
@@ -152,6 +153,9 @@ def draft_turtle(doc: Document, found: Sequence[Sentence], candidates: Sequence[
         if c.kind == "corroboration":
             add(node, TG + "corroborates", n(c.corroborates))
             add(node, RDFS + "label", _lit(f"Second source for: {c.label}", "en"))
+            for i, fig in enumerate(c.figures, 1):  # accept adds a value that differs as a second value
+                _figure(add, node, f"{base}{c.id}-f{i}", fig, rules.figure_property(c.event_class, fig.kind) or "",
+                        rules.sign(c.event_class), excerpt)
             continue
         add(node, RDFS + "label", _lit(c.label, "en"))
         if c.kind == "actor":
@@ -163,7 +167,7 @@ def draft_turtle(doc: Document, found: Sequence[Sentence], candidates: Sequence[
                 add(node, TG + "measuredActor", n(actor if actor.startswith("http") else base + actor))
             for place in c.places:
                 add(node, TG + "market", n(place))
-            _figure(add, node, base + c.id + "-value", c.figures[0], TG + "quantity")
+            _figure(add, node, base + c.id + "-value", c.figures[0], TG + "quantity", 1, excerpt)
             add(node, TG + "asOf", document)
             continue
         add(node, RDF + "type", n(c.event_class))
@@ -186,7 +190,8 @@ def draft_turtle(doc: Document, found: Sequence[Sentence], candidates: Sequence[
                 add(node, TG + "approximateTime", ox.Literal("true", datatype=n(XSD + "boolean")))
             add(node, TG + "dateDerivedFrom", document)
         for i, fig in enumerate(c.figures, 1):
-            _figure(add, node, f"{base}{c.id}-f{i}", fig, rules.figure_property(c.event_class, fig.kind) or "")
+            _figure(add, node, f"{base}{c.id}-f{i}", fig, rules.figure_property(c.event_class, fig.kind) or "",
+                    rules.sign(c.event_class), excerpt)
     body = serialize_triples(t, "turtle").decode("utf-8")
     head = (f"# Draft by tech-graph ingest from {doc.title!r} ({doc.published}).\n"
             "# Review it with `tech-graph review`, then `tech-graph accept`; nothing here is in the graph yet.\n"
@@ -194,24 +199,25 @@ def draft_turtle(doc: Document, found: Sequence[Sentence], candidates: Sequence[
     return head + body
 
 
-def _figure(add: object, node: ox.NamedNode, iri: str, fig: object, prop: str) -> None:
-    from .figures import Figure
+def _figure(add: Callable[[ox.NamedNode, str, ox.NamedNode | ox.Literal], None], node: ox.NamedNode, iri: str,
+            fig: Figure, prop: str, sign: int, excerpt: ox.NamedNode) -> None:
+    """A figure as the curated graph holds one: a value node in base units, the phrase, and its excerpt.
 
-    assert isinstance(fig, Figure) and callable(add)
+    A change of a kind the rules call negative ("valuation fell by $91bn") gets its sign.
+    """
     n = ox.NamedNode
     value = n(iri)
     add(node, prop, value)
     money = fig.kind == "money"
     add(value, RDF + "type", n(SCHEMA + ("MonetaryAmount" if money else "QuantitativeValue")))
-    number = str(fig.value)
+    number = str(-fig.value if sign < 0 and fig.kind in ("money", "percent") else fig.value)
     add(value, SCHEMA + "value", ox.Literal(number, datatype=n(XSD + ("integer" if number.lstrip("-").isdigit()
                                                                      else "decimal"))))
     add(value, SCHEMA + ("currency" if money else "unitCode"), ox.Literal(fig.unit))
     add(value, TG + "originalPhrase", ox.Literal(fig.phrase))
+    add(value, RDFS + "label", _lit(fig.phrase, "en"))
     if fig.lower_bound:
         add(value, TG + "isLowerBound", ox.Literal("true", datatype=n(XSD + "boolean")))
     if fig.approximate:
         add(value, TG + "isApproximate", ox.Literal("true", datatype=n(XSD + "boolean")))
-
-
-assert "tg" in PREFIXES
+    add(value, PROV + "wasDerivedFrom", excerpt)

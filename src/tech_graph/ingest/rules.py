@@ -142,16 +142,21 @@ class Rules:
     class_labels: dict[str, str]
     figures: dict[tuple[str, str], str] = field(default_factory=dict)  # (class, money|percent|count) -> property
 
+    signs: dict[str, int] = field(default_factory=dict)  # class -> -1 where its changes are losses
+
+    def sign(self, event_class: str) -> int:
+        return self.signs.get(event_class, 1)
+
     def figure_property(self, event_class: str, kind: str) -> str | None:
         """The property a figure of this kind takes on an event of this class, where the ontology has one."""
         return self.figures.get((event_class, kind))
 
 
 RULES_QUERY = """
-SELECT ?class ?term ?agent ?patient ?money ?percent ?count WHERE {
+SELECT ?class ?term ?agent ?patient ?money ?percent ?count ?sign WHERE {
   { ?class tg:triggerTerm ?term } UNION { ?class tg:agentRole ?agent } UNION { ?class tg:patientRole ?patient }
   UNION { ?class tg:moneyProperty ?money } UNION { ?class tg:percentProperty ?percent }
-  UNION { ?class tg:countProperty ?count }
+  UNION { ?class tg:countProperty ?count } UNION { ?class tg:changeSign ?sign }
 }
 """
 
@@ -187,9 +192,12 @@ def read_rules(store: Store) -> Rules:
     assert isinstance(result, Select)
     terms: dict[str, set[str]] = {}
     roles: dict[str, dict[str, str]] = {}
-    for cls, term, agent, patient, money, percent, count in result.rows:
+    signs: dict[str, int] = {}
+    for cls, term, agent, patient, money, percent, count, sign in result.rows:
         if not isinstance(cls, ox.NamedNode):
             continue
+        if isinstance(sign, ox.Literal) and sign.value.lstrip("-").isdigit():
+            signs[cls.value] = -1 if int(sign.value) < 0 else 1
         if isinstance(term, ox.Literal):
             terms.setdefault(cls.value, set()).add(term.value)
         for kind, given in (("agent", agent), ("patient", patient), ("money", money), ("percent", percent),
@@ -211,4 +219,6 @@ def read_rules(store: Store) -> Rules:
     labels = {iri: c.label for iri, c in classes.items()}
     figures = {(cls, kind): prop for cls in classes for kind in ("money", "percent", "count")
                if (prop := nearest_role(cls, kind))}
-    return Rules(gazetteer, triggers, labels, figures)
+    inherited = {cls: next((signs[a] for a in sorted(ancestors(classes, cls), key=lambda a: (
+        -len(ancestors(classes, a)), a)) if a in signs), 1) for cls in classes}
+    return Rules(gazetteer, triggers, labels, figures, inherited)
