@@ -137,6 +137,11 @@ def probes() -> list[Probe]:
         Probe("GROUP_CONCAT with a separator",
               'SELECT (GROUP_CONCAT(DISTINCT STR(?l); SEPARATOR="|") AS ?all) WHERE { ?y rdfs:label ?l }',
               ["eins", "one", "three", "two"], _concat_parts),
+        # SPARQL 1.1 section 18.5.1.7 defines GROUP_CONCAT through CONCAT with "" and the separator,
+        # both simple literals, so the result is a simple literal even when every part is @en.
+        Probe("GROUP_CONCAT of language-tagged strings gives a plain string",
+              'SELECT (GROUP_CONCAT(?l; SEPARATOR="|") AS ?all) WHERE { ex:y1 rdfs:label ?l FILTER (LANG(?l) = "en") }',
+              [(_lit("one"),)]),
         Probe("langMatches on a language range (en matches en-GB)",
               'SELECT ?l WHERE { ?y rdfs:label ?l FILTER langMatches(LANG(?l), "en") }', _sorted((one,), (two,))),
         Probe("langMatches ignores case (EN-gb)",
@@ -184,7 +189,8 @@ def _show(value: object) -> str:
     if isinstance(value, list | set):
         items = sorted(value, key=repr) if isinstance(value, set) else value
         text = "; ".join(_show(v) for v in items[:6]) + ("; …" if len(items) > 6 else "")
-        return f"{len(items)} {'rows' if isinstance(value, list) else 'triples'} [{text}]"
+        noun = "row" if isinstance(value, list) else "triple"
+        return f"{len(items)} {noun}{'' if len(items) == 1 else 's'} [{text}]"
     if isinstance(value, tuple):
         return " ".join("-" if v is None else _term(v) for v in value)
     if isinstance(value, ox.Triple):
