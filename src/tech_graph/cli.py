@@ -260,7 +260,8 @@ def stats(output: str) -> None:
 def load() -> None:
     """Load the bundled graph and your --data files into a persistent store or server, once.
 
-    Replaces what an earlier load put there; a failed load leaves it intact.
+    Replaces what an earlier load put there; a failed load leaves it intact, except that a server
+    upload that breaks off half-way is marked incomplete, and refused, until the next load.
     Later commands with the same --store open it without parsing any Turtle.
 
     Example: tech-graph load --store oxigraph:tech.db --data my-events.ttl
