@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from . import progress
 from .errors import InputError, StoreError
-from .load import Source, load_sources
+from .load import Source, load_source
 from .namespaces import ALL_GRAPHS, GRAPH_BASE, GRAPH_USER, PREFIXES, PROV, XSD, sparql_prologue
 from .store import Ask, Result, Select, Store, Triples, sparql_syntax_error, to_result
 
@@ -471,7 +471,8 @@ def _graphs_as_ntriples(sources: Sequence[Source], folder: Path) -> dict[str, tu
     only see our graphs. Parsing and writing stay in pyoxigraph: no Python object per triple.
     """
     parsed = ox.Store()
-    load_sources(parsed, sources, bulk=True)
+    for source in progress.track(sources, "reading files", len(sources)):
+        load_source(parsed, source, bulk=True)
     foreign = [g for g in parsed.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value in ALL_GRAPHS)]
     in_default = parsed.quads_for_pattern(None, None, None, ox.DefaultGraph())
     if foreign or any(True for _ in in_default):
