@@ -29,6 +29,18 @@ from tech_graph.store import Ask, OxigraphStore, Select, Triples
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
+def read_request(conn: socket.socket) -> None:
+    """The whole request, so that closing the socket never resets it; its content does not matter."""
+    data = b""
+    while b"\r\n\r\n" not in data and (chunk := conn.recv(65536)):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length and (chunk := conn.recv(65536)):
+        body += chunk
+
+
 @contextmanager
 def fake_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
     """A one-connection-at-a-time server on a free loopback port; `answer` gets each accepted socket."""
@@ -47,7 +59,7 @@ def fake_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
             with conn:
                 conn.settimeout(5)
                 try:
-                    conn.recv(65536)  # the request; its content does not matter here
+                    read_request(conn)
                     answer(conn)
                 except OSError:
                     pass
