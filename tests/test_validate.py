@@ -28,6 +28,12 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def line_of(path: Path, start: str) -> int:
+    """The 1-based number of the first line of `path` that starts with `start`."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.startswith(start))
+
+
 def validate(runner: CliRunner, home: Path | None = None, *args: str) -> tuple[int, str]:
     env = {"TECH_GRAPH_HOME": str(home)} if home else {}
     result = runner.invoke(cli, ["validate", *args], env=env)
@@ -55,7 +61,7 @@ def test_missing_actor(runner: CliRunner, copy: Path) -> None:
     code, out = validate(runner, copy)
     assert code == 1
     (line,) = [line for line in out.splitlines() if "tgr:samr-alibaba-investigation" in line]
-    assert "graph/events.ttl:149:" in line
+    assert f"graph/events.ttl:{line_of(copy / 'graph' / 'events.ttl', 'tgr:samr-alibaba-investigation a')}:" in line
     assert "at least one actor" in line
 
 
@@ -79,5 +85,6 @@ def test_malformed_turtle_names_file_and_line(runner: CliRunner, copy: Path) -> 
     edit(copy / "graph" / "events.ttl", "tg:hasTarget tgr:alibaba ;", "tg:hasTarget tgr:alibaba ;;; ]")
     code, out = validate(runner, copy)
     assert code == 2
-    assert re.match(r"^error: \S*graph/events\.ttl:153:\d+: invalid Turtle: .+", out), out
+    number = line_of(copy / "graph" / "events.ttl", "    tg:hasTarget tgr:alibaba ;;; ]")
+    assert re.match(rf"^error: \S*graph/events\.ttl:{number}:\d+: invalid Turtle: .+", out), out
     assert "Traceback" not in out
