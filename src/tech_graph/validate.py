@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .load import Source, project_root, shapes_path
+from .coverage import collapse, read_source
+from .load import Source, shapes_path
 from .namespaces import PROV, RDF, RDFS, TG, TGR, compact
 from .store import Store
 from .tables import short
@@ -112,11 +113,8 @@ def quote_problems(store: Store, locate: Locator) -> list[Problem]:
     for excerpt, quote, file in getattr(rows, "rows", []):
         name = short(file)
         if name not in texts:
-            path = Path(name) if Path(name).is_absolute() else project_root() / name
-            try:
-                texts[name] = collapse(path.read_text(encoding="utf-8"))
-            except OSError:
-                texts[name] = None
+            raw = read_source(name)
+            texts[name] = None if raw is None else collapse(raw)
         text = texts[name]
         iri = excerpt.value if isinstance(excerpt, ox.NamedNode) else short(excerpt)
         if text is None:
@@ -126,10 +124,6 @@ def quote_problems(store: Store, locate: Locator) -> list[Problem]:
             problems.append(Problem(locate(iri), short(excerpt), "quote-in-source",
                                     f"quote does not occur in {name}: {short(quote)[:70]!r}; copy it verbatim"))
     return problems
-
-
-def collapse(text: str) -> str:
-    return " ".join(text.split())
 
 
 def description_problems(store: Store, locate: Locator) -> list[Problem]:
