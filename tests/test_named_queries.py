@@ -123,6 +123,12 @@ EXPECTED: dict[str, tuple[tuple[str, ...], set[tuple[str, ...]], int | None]] = 
         {("Alibaba", "阿里巴巴"), ("Jack Ma", "马云"), ("WeChat", "微信"), ("Facebook", "")},
         None,
     ),
+    "external-links": (
+        ("label", "kind", "link"),
+        {("Alibaba", "wikidata", "http://www.wikidata.org/entity/Q1359568"), ("Alibaba", "ticker", "NYSE BABA"),
+         ("Alibaba", "ticker", "HKG 9988"), ("China", "wikidata", "http://www.wikidata.org/entity/Q148")},
+        27,
+    ),
     "reported-by": (("reporter", "event"), {("The Wall Street Journal", "CFIUS expands and hires dealmakers")}, 1),
     "events-by-place": (("place", "events"), {("United States", "9"), ("China", "8"), ("India", "2")}, None),
     "stats-classes": (("class", "count"), {("tg:Excerpt", "63"), ("tg:IPOSuspension", "1")}, None),
