@@ -79,7 +79,7 @@ EXPECTED: dict[str, tuple[tuple[str, ...], set[tuple[str, ...]], int | None]] = 
         ("actor", "market", "value", "unit", "when", "asOf"),
         {("Alibaba", "Overseas (outside China)", "10", "P1", "", ARTICLE_2021),
          ("WeChat", "China", "1000000000", "C62", "", ARTICLE_2021),
-         ("WeChat", "Overseas (outside China)", "70000000", "C62", "", ARTICLE_2021)},
+         ("WeChat", "Overseas (outside China)", "70000000", "C62", "2013-07-03", ARTICLE_2021)},
         3,
     ),
     "background-sources": (
