@@ -153,3 +153,16 @@ def test_validate_names_each_kind_of_fidelity_problem(runner: CliRunner, copy: P
     assert len(lines) == 1, out
     assert re.match(rf"^\S*graph/{re.escape(name)}:\d+: {re.escape(node)}: \[[^\]]+\] ", lines[0]), lines[0]
     assert "Traceback" not in out
+
+
+def test_validate_names_a_sub_property_that_breaks_its_prov_range(runner: CliRunner, copy: Path) -> None:
+    """Checked against PROV-O as W3C publishes it (ontology/imports/prov-o.ttl), not against a list of ours."""
+    claimed = ' ;\n    rdfs:label "claimed in"'
+    edit(copy / "ontology" / "tech-graph.ttl", "rdfs:subPropertyOf prov:wasDerivedFrom" + claimed,
+         "rdfs:subPropertyOf prov:wasAttributedTo" + claimed)
+    code, out = validate(runner, copy)
+    assert code == 1
+    (line,) = [line for line in out.splitlines() if "super-property-range" in line]
+    number = line_of(copy / "ontology" / "tech-graph.ttl", "tg:claimedIn a ")
+    assert line.startswith(f"{copy}/ontology/tech-graph.ttl:{number}: tg:claimedIn: [super-property-range] ")
+    assert "tg:Article is not a prov:Agent" in line

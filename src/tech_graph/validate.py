@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .coverage import collapse, read_source
-from .load import Source, shapes_path
+from .load import Source, project_root, shapes_path
 from .namespaces import PROV, RDF, RDFS, TG, TGR, compact
 from .store import Store
 from .tables import short
@@ -152,10 +152,39 @@ def description_problems(store: Store, locate: Locator) -> list[Problem]:
     return problems
 
 
+def imports_path() -> Path:
+    """PROV-O as W3C publishes it, kept for checking our sub-properties offline (see ontology/imports/)."""
+    return project_root() / "ontology" / "imports" / "prov-o.ttl"
+
+
+def range_problems(store: Store, locate: Locator) -> list[Problem]:
+    """A sub-property of a PROV-O property must keep its range: tg:claimedIn must not make an article an agent."""
+    check = ox.Store()
+    check.load(path=str(imports_path()), format=ox.RdfFormat.TURTLE)
+    kept = (RDFS + "subPropertyOf", RDFS + "subClassOf", RDFS + "range")
+    check.extend(ox.Quad(q.subject, q.predicate, q.object) for q in store.quads() if q.predicate.value in kept)
+    rows = check.query(f"""
+        SELECT DISTINCT ?p ?range ?super ?superRange WHERE {{
+            ?p <{RDFS}subPropertyOf>+ ?super ; <{RDFS}range> ?range .
+            ?super <{RDFS}range> ?superRange .
+            FILTER (STRSTARTS(STR(?super), "{PROV}") && !STRSTARTS(STR(?p), "{PROV}"))
+            FILTER (isIRI(?superRange) && ?superRange != <http://www.w3.org/2002/07/owl#Thing>)
+            FILTER NOT EXISTS {{ ?range <{RDFS}subClassOf>* ?superRange }}
+        }} ORDER BY ?p ?super""")
+    problems = []
+    for row in rows:  # type: ignore[union-attr]
+        prop, rng, sup, sup_range = (compact(row[k].value) for k in ("p", "range", "super", "superRange"))
+        problems.append(Problem(locate(row["p"].value), prop, "super-property-range",
+                                f"its range {rng} is not a {sup_range}, the range of its super-property {sup}; "
+                                "choose a super-property whose range fits (or none)"))
+    return problems
+
+
 def validate(store: Store, sources: Iterable[Source]) -> list[Problem]:
     """All problems, sorted by file and line; an empty list means the graph is clean."""
     locate = Locator(list(sources))
-    problems = shacl_problems(store, locate) + quote_problems(store, locate) + description_problems(store, locate)
+    problems = (shacl_problems(store, locate) + quote_problems(store, locate) + description_problems(store, locate)
+                + range_problems(store, locate))
     return sorted(set(problems), key=lambda p: (p.where.rsplit(":", 1)[0], _line(p.where), p.node, p.rule))
 
 
