@@ -28,7 +28,7 @@ EXPECTED: dict[str, tuple[tuple[str, ...], set[tuple[str, ...]], int | None]] = 
          ("2020-12-09", "FTC (US Federal Trade Commission)", "Facebook"),
          ("2020-06-29", "MeitY (Ministry of Electronics and Information Technology, India)", "TikTok"),
          ("2020-11-02", "People's Bank of China", "Jack Ma")},
-        25,
+        26,
     ),
     "forced-and-unwound-deals": (
         ("action", "deal"),
