@@ -56,6 +56,11 @@ def test_relative_periods_are_marked_approximate(store: Store) -> None:
         }""") == []
 
 
+def test_an_ongoing_event_is_not_dated_by_one_day(store: Store) -> None:
+    """A single date on something under way is the date of another fact (an announcement, a filing)."""
+    assert column(store, "SELECT ?e WHERE { ?e tg:status tg:Ongoing ; sem:hasTimeStamp ?t }") == []
+
+
 def test_no_planned_or_possible_event_has_a_completed_status(store: Store) -> None:
     assert column(store, """
         SELECT ?e WHERE { ?e tg:modality ?m ; tg:status tg:Completed FILTER (?m IN (tg:Planned, tg:Possible)) }

@@ -99,6 +99,11 @@ BROKEN = {
         "measurements.ttl", "    tg:asOf tgr:article ;\n",
         '    <http://semanticweb.cs.vu.nl/2009/11/sem/hasTimeStamp> "2021"^^xsd:gYear ;\n',
         "tgr:alibaba-intl-commerce-share", "has a time but no tg:dateDerivedFrom"),
+    "ongoing-dated-by-another-fact": (
+        "deals.ttl", "    tg:asOf tgr:src-businesstimes-alibaba-buyback ;\n",
+        '    sem:hasTimeStamp "2020-12-28"^^xsd:date ;\n'
+        "    tg:dateDerivedFrom tgr:src-businesstimes-alibaba-buyback ;\n",
+        "tgr:alibaba-buyback", "an ongoing event is not an instant"),
     "planned-but-completed": (
         "events.ttl", "    tg:modality tg:Planned ;\n", "    tg:modality tg:Planned ;\n    tg:status tg:Completed ;\n",
         "tgr:biden-deal-review", "cannot have status tg:Completed"),
