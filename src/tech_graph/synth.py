@@ -195,8 +195,8 @@ class Synth:
             datatype = {10: "date", 7: "gYearMonth", 4: "gYear"}[len(text)]
             yield f"{iri} <{SEM}hasBeginTimeStamp> {literal} ."
             yield f"{iri} <{SEM}hasEndTimeStamp> {typed(end_text, datatype)} ."
-        else:
-            yield f"{iri} <{SEM}hasTimeStamp> {literal} ."
+        else:  # something under way has a begin, not an instant
+            yield f"{iri} <{SEM}{'hasBeginTimeStamp' if state == 'Ongoing' else 'hasTimeStamp'}> {literal} ."
         yield f"{iri} {DATED} ."
         yield f"{iri} {DERIVED} {q} ."
         yield from q_lines
