@@ -104,6 +104,10 @@ BROKEN = {
         '    sem:hasTimeStamp "2020-12-28"^^xsd:date ;\n'
         "    tg:dateDerivedFrom tgr:src-businesstimes-alibaba-buyback ;\n",
         "tgr:alibaba-buyback", "an ongoing event is not an instant"),
+    "hedge-lost": (
+        "claims.ttl", 'tg:claimText "The author has not heard of crackdowns against Huawei, Haier or Lenovo."',
+        'tg:claimText "There have been no crackdowns against Huawei, Haier or Lenovo."',
+        "tgr:claim-no-crackdown-on-champions", "states it as fact"),
     "planned-but-completed": (
         "events.ttl", "    tg:modality tg:Planned ;\n", "    tg:modality tg:Planned ;\n    tg:status tg:Completed ;\n",
         "tgr:biden-deal-review", "cannot have status tg:Completed"),

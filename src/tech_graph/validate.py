@@ -152,6 +152,28 @@ def description_problems(store: Store, locate: Locator) -> list[Problem]:
     return problems
 
 
+# Words by which a source hedges what it says; a claim resting on them keeps a hedge or a tg:modality.
+HEDGES = re.compile(r"\b(might|may|could|alleged|rumou?red|haven.t heard|not heard|is set to|possibl[ey])\b", re.I)
+
+
+def hedge_problems(store: Store, locate: Locator) -> list[Problem]:
+    """A claim whose quote hedges ("might", "alleged", "we haven't heard") must not state it as plain fact."""
+    rows = store.query(f"""
+        SELECT ?claim ?text (GROUP_CONCAT(?quote; SEPARATOR=" ") AS ?quotes) (SAMPLE(?m) AS ?modality) WHERE {{
+            ?claim a <{TG}Claim> ; <{TG}claimText> ?text ; <{PROV}wasDerivedFrom>/<{PROV}value> ?quote .
+            OPTIONAL {{ ?claim <{TG}modality> ?m }}
+        }} GROUP BY ?claim ?text""")
+    problems = []
+    for claim, text, quotes, modality in getattr(rows, "rows", []):
+        hedge = HEDGES.search(short(quotes))
+        if hedge and modality is None and not HEDGES.search(short(text)):
+            iri = claim.value if isinstance(claim, ox.NamedNode) else short(claim)
+            problems.append(Problem(locate(iri), short(claim), "claim-hedge",
+                                    f"its quote hedges ({hedge.group(0)!r}) but tg:claimText states it as fact; "
+                                    "keep the hedge in the text or give the claim a tg:modality"))
+    return problems
+
+
 def imports_path() -> Path:
     """PROV-O as W3C publishes it, kept for checking our sub-properties offline (see ontology/imports/)."""
     return project_root() / "ontology" / "imports" / "prov-o.ttl"
@@ -184,7 +206,7 @@ def validate(store: Store, sources: Iterable[Source]) -> list[Problem]:
     """All problems, sorted by file and line; an empty list means the graph is clean."""
     locate = Locator(list(sources))
     problems = (shacl_problems(store, locate) + quote_problems(store, locate) + description_problems(store, locate)
-                + range_problems(store, locate))
+                + range_problems(store, locate) + hedge_problems(store, locate))
     return sorted(set(problems), key=lambda p: (p.where.rsplit(":", 1)[0], _line(p.where), p.node, p.rule))
 
 
