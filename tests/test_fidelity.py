@@ -85,7 +85,8 @@ def test_status_is_a_state_and_hedges_are_modalities(store: Store) -> None:
 def test_every_claim_keeps_the_hedge_of_its_quote(store: Store) -> None:
     """If the quoted sentence hedges ('might', 'alleged', 'we haven't heard'), so does the claim."""
     assert hedge_problems(store, Locator([])) == []
-    result = store.query('SELECT ?c WHERE { ?c a tg:Claim ; prov:wasDerivedFrom/prov:value ?q FILTER REGEX(?q, "haven") }')
+    result = store.query('SELECT ?c WHERE { ?c a tg:Claim ; prov:wasDerivedFrom/prov:value ?q '
+                         'FILTER REGEX(?q, "haven") }')
     assert isinstance(result, Select) and result.rows, "the article's hedged claims are still claims"
 
 
