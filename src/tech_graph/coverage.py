@@ -224,7 +224,7 @@ p.para { margin: 0 0 1rem; }
 .s.cited a { color: inherit; text-decoration: none; }
 .s.uncited { background: #fde2e1; text-decoration: underline dotted #c00; }
 .s:target, .fact:target { outline: 2px solid #1f77b4; }
-sup { color: #1f77b4; font-size: 0.7em; }
+sup { color: #1f77b4; font-size: 0.7em; } sup a { margin: 0 1px; }
 ul.facts { list-style: none; padding: 0; } ul.facts li { margin: 0.2rem 0; }
 .fact { padding: 0.3rem 0.5rem; border-left: 3px solid #1f77b4; margin: 0.6rem 0; }
 .fact code { color: #555; } .kind { color: #777; font-size: 0.9em; }
@@ -245,6 +245,7 @@ def html_page(docs: list[DocumentCoverage]) -> str:
             for iri in sorted(s.facts):
                 fact_ids.setdefault(iri, f"d{n}-f{len(fact_ids) + 1}")
                 cited_in.setdefault(iri, []).append(s.number)
+        order = {iri: int(fid.rsplit("-f", 1)[1]) for iri, fid in fact_ids.items()}  # footnote numbers
         body.append(f'<section class="document" data-document="{esc(doc.iri)}">')
         body.append(f"<h2>{esc(doc.label)}</h2>")
         body.append(f'<p class="summary" id="d{n}-summary">{esc(doc.file)}: {doc.cited} of {len(doc.sentences)} '
@@ -256,13 +257,13 @@ def html_page(docs: list[DocumentCoverage]) -> str:
                 paragraph = s.paragraph
             sid = f"d{n}-s{s.number}"
             if s.cited:
-                first = fact_ids[min(s.facts)] if s.facts else ""
+                first = fact_ids[min(s.facts, key=order.__getitem__)] if s.facts else ""
                 href = f' href="#{first}"' if first else ""
-                links = "".join(f'<a href="#{fact_ids[i]}" title="{esc(s.facts[i].label)}">{k}</a>'
-                                for k, i in enumerate(sorted(s.facts), 1))
+                links = ",".join(f'<a href="#{fact_ids[i]}" title="{esc(s.facts[i].label)}">{order[i]}</a>'
+                                 for i in sorted(s.facts, key=order.__getitem__))
                 body.append(f'<span class="s cited" id="{sid}" data-sentence="{s.number}" '
                             f'data-facts="{esc(" ".join(sorted(s.facts)))}"><a{href}>{esc(s.text)}</a>'
-                            f"<sup>{links}</sup></span> ")
+                            f"<sup>[{links}]</sup></span> ")
             else:
                 body.append(f'<span class="s uncited" id="{sid}" data-sentence="{s.number}">{esc(s.text)}</span> ')
         if paragraph:
@@ -272,7 +273,8 @@ def html_page(docs: list[DocumentCoverage]) -> str:
         for iri, fid in fact_ids.items():
             fact = facts[iri]
             back = ", ".join(f'<a href="#d{n}-s{k}">{k}</a>' for k in cited_in[iri])
-            body.append(f'<div class="fact" id="{fid}" data-fact="{esc(iri)}"><strong>{esc(fact.label)}</strong> '
+            body.append(f'<div class="fact" id="{fid}" data-fact="{esc(iri)}">{fid.rsplit("-f", 1)[1]}. '
+                        f'<strong>{esc(fact.label)}</strong> '
                         f'<span class="kind">{esc(fact.kind)}</span><br><code>{esc(fact.name)}</code>'
                         f" &middot; sentence {back}</div>")
         body.append("</section>")
