@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from tech_graph import remote
 from tech_graph.cli import cli
-from tech_graph.load import Source, bundled_sources
+from tech_graph.load import Source
 from tech_graph.namespaces import ALL_GRAPHS, GRAPH_USER
 from tech_graph.remote import GRAPH_LOADING, LEGACY_STAGING_SUFFIX, Endpoints, SparqlStore, query_form, read_answer
 from tech_graph.store import Ask, OxigraphStore, Select, Triples
