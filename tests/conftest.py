@@ -236,11 +236,42 @@ def virtuoso_store(virtuoso_server: str) -> SparqlStore:
 SERVERS = [pytest.param("sparql", marks=pytest.mark.server), pytest.param("virtuoso", marks=pytest.mark.server)]
 
 
+# Where Virtuoso 7.2.5 gives other answers than the memory store, and why (`check-store` shows each
+# cause in one line; README "Other servers"). Strict: a test that starts to pass fails until its
+# entry goes, so this list is always what is still wrong. Keys are test names without "[virtuoso-...]".
+_PATHS = ("Virtuoso evaluates a * or + property path joined with other patterns wrongly when the dataset "
+          "has several default graphs (check-store: 'a * property path joined with other patterns')")
+VIRTUOSO_WRONG: dict[str, dict[str, str]] = {
+    "test_named_queries_agree_with_memory": dict.fromkeys(
+        ["crackdown-by-country", "events", "events-by-place", "network-relationships", "ownership",
+         "regulatory-actions", "stats-actor-degree", "stats-events-per-year", "timeline", "timeline-actors",
+         "timeline-classes", "timeline-types", "unfinished-business", "value-losses"], _PATHS),
+    "test_cli_query_same_output_on_every_store": {"": _PATHS},
+    "test_timeline_page_is_written": {"": _PATHS},
+    "test_timeline_is_the_same": dict.fromkeys(
+        ["--format json", "--format csv --actor Alibaba", "--format csv --from 2020-11 --to 2021-02",
+         "--format csv --type tg:RegulatoryAction --place China", "--format md --as-of 2020-12-31"], _PATHS),
+    "test_command_is_the_same": dict.fromkeys(
+        ["stats", "central", "neighbors Alibaba", "path Jack Ma Tencent Holdings"], _PATHS),
+    "test_export_is_byte_identical": dict.fromkeys(
+        ["actors-csv", "actors-tsv", "events-csv", "events-tsv", "gexf", "graphml", "neo4j", "node-link"], _PATHS),
+}
+
+
+def virtuoso_wrong(node: pytest.Item) -> str | None:
+    """Why Virtuoso answers this test differently, if it is a known case."""
+    name, _, params = node.name.partition("[")
+    params = params.rstrip("]").removeprefix("virtuoso").removeprefix("-")
+    return VIRTUOSO_WRONG.get(name, {}).get(params)
+
+
 @pytest.fixture(params=["memory", "oxigraph", *SERVERS])
 def any_store(request: pytest.FixtureRequest) -> Store:
     """Each kind of store, holding the bundled graph; tests using it run once per kind."""
     name = {"memory": "store", "oxigraph": "disk_store", "sparql": "server_store",
             "virtuoso": "virtuoso_store"}[request.param]
+    if request.param == "virtuoso" and (reason := virtuoso_wrong(request.node)):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     store = request.getfixturevalue(name)
     assert isinstance(store, Store)
     return store
