@@ -163,6 +163,8 @@ class _Reply:
                 f"{exc.expected} short of its declared length") from None
         except (OSError, http.client.HTTPException) as exc:
             self._check_deadline()
+            if isinstance(exc, TimeoutError):
+                raise self.client.too_slow(self.url, self.what) from None
             why = f"the connection failed: {_brief(exc)}"
             raise self.client.unreadable(self.url, self.what, why) from None
         self._check_deadline()
