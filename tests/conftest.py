@@ -248,6 +248,7 @@ VIRTUOSO_WRONG: dict[str, dict[str, str]] = {
          "timeline-classes", "timeline-types", "unfinished-business", "value-losses"], _PATHS),
     "test_cli_query_same_output_on_every_store": {"": _PATHS},
     "test_timeline_page_is_written": {"": _PATHS},
+    "test_every_kind_of_store_gives_the_same_timeline": {"": _PATHS},
     "test_timeline_is_the_same": dict.fromkeys(
         ["--format json", "--format csv --actor Alibaba", "--format csv --from 2020-11 --to 2021-02",
          "--format csv --type tg:RegulatoryAction --place China", "--format md --as-of 2020-12-31"], _PATHS),
