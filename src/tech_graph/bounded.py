@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import io
 import os
 import pickle
@@ -125,7 +126,9 @@ def _arm(seconds: float) -> None:
 
 
 def _quiet_rust() -> None:
+    """No backtraces from a Rust abort, nor from faulthandler (pytest turns it on): the parent reports it."""
     os.environ["RUST_BACKTRACE"] = "0"
+    faulthandler.disable()
 
 
 # --- exceptions across the process boundary ------------------------------------------------------
