@@ -217,7 +217,7 @@ class Runner:
         # repeated query skips the 10-100 ms of parsing with pyparsing.
         self.guarded: dict[tuple[str, str | None], None] = {}
         self.guarded_lock = threading.Lock()
-        self.pool = Pool(store, isolate=isinstance(store, OxigraphStore), warm=serve_guard.warm)
+        self.pool = Pool(store, budget=self.budget, isolate=isinstance(store, OxigraphStore), warm=serve_guard.warm)
 
     @property
     def network_cut(self) -> bool:
@@ -250,12 +250,12 @@ class Runner:
             for gate in reversed(taken):
                 gate.release()
 
-    def run(self, job: Job, args: tuple[Any, ...], what: str = "the query",
-            cross_site: bool = False) -> tuple[Any, IO[bytes]]:
+    def run(self, job: Job, args: tuple[Any, ...], what: str = "the query", cross_site: bool = False,
+            reuse: bool = True) -> tuple[Any, IO[bytes]]:
         """(the job's value, its file): a worker runs `job(store, file, *args)` within the limits."""
         with self.slot(time.monotonic() + self.limits.timeout, cross_site) as deadline:
             try:
-                return self.pool.run(job, args, self.budget, deadline, what)
+                return self.pool.run(job, args, deadline, what, reuse)
             except Stopped as exc:
                 raise self.stopped(exc, what) from None
 
@@ -297,7 +297,7 @@ class Runner:
             raise HttpError(501, f"the store {store.spec} does not take updates through this server")
         start = time.monotonic()
         with self.update_lock:
-            _value, spool = self.run(update_job, (text, base_iri), "the update", cross_site)
+            _value, spool = self.run(update_job, (text, base_iri), "the update", cross_site, reuse=False)
             spool.close()
             self.pool.apply(apply_update, (text, base_iri))
         return Outcome(Ask(True), time.monotonic() - start)
@@ -310,10 +310,18 @@ class Runner:
 # --- what the workers do (each runs in a fresh worker process; `store` is the worker's copy) -----
 
 
+_opened: dict[str, Store] = {}  # in a worker: the disk store it opened, kept for its next jobs
+
+
 def worker_store(store: Store) -> Store:
-    """The store as a worker reads it: a disk store opened read-only by the worker itself."""
+    """The store as a worker reads it: a disk store opened read-only by the worker itself.
+
+    The handle inherited from the server is left alone: RocksDB's threads did not survive the fork.
+    """
     if isinstance(store, OxigraphStore) and store.spec.startswith("oxigraph:"):
-        return OxigraphStore(ox.Store.read_only(store.spec.removeprefix("oxigraph:")), store.spec)
+        if store.spec not in _opened:
+            _opened[store.spec] = OxigraphStore(ox.Store.read_only(store.spec.removeprefix("oxigraph:")), store.spec)
+        return _opened[store.spec]
     return store
 
 
