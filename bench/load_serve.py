@@ -26,7 +26,9 @@ from urllib.parse import urlencode
 
 from tech_graph.query import named_queries
 
-NAMED = ["regulatory-actions", "acquisitions", "headquarters", "ownership", "value-losses"]
+# Five everyday questions; on the 1M-triple synthetic graph each answers in under a second alone
+# (regulatory-actions and events return 25k-68k rows there, past the 10,000-row limit).
+NAMED = ["acquisitions", "ownership", "headquarters", "crackdown-by-country", "value-losses"]
 ENTITIES = ["alibaba", "ant-group", "tencent", "bytedance", "huawei"]
 
 Item = tuple[str, str, dict[str, str]]
