@@ -7,6 +7,7 @@ query workers. Exits 1 if any answer is not a 200.
 
     .venv/bin/python bench/load_serve.py                               # the bundled graph in memory
     .venv/bin/python bench/load_serve.py --store oxigraph:/tmp/s1m.db  # after `synth` + `load`
+    .venv/bin/python bench/load_serve.py --store oxigraph:/tmp/s1m.db --serve-args '--queue-wait 120 --timeout 120'
 """
 
 from __future__ import annotations
@@ -85,10 +86,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--store", default="memory")
+    parser.add_argument("--serve-args", default="", help="More options for `tech-graph serve`, e.g. '--timeout 60'.")
     args = parser.parse_args()
 
     tech_graph = Path(sys.executable).with_name("tech-graph")
-    server = subprocess.Popen([str(tech_graph), "serve", "--port", "0", "--store", args.store],
+    server = subprocess.Popen([str(tech_graph), "serve", "--port", "0", "--store", args.store,
+                               *args.serve_args.split()],
                               stderr=subprocess.PIPE, text=True)
     assert server.stderr is not None
     line = server.stderr.readline()
@@ -127,7 +130,7 @@ def main() -> int:
         if status != 200:
             errors[(label, status)] = errors.get((label, status), 0) + 1
     ms = [t * 1000 for _l, _s, t in results]
-    print(f"store {args.store}: {len(results)} requests, {args.clients} clients, {wall:.1f} s wall, "
+    print(f"store {args.store} {args.serve_args}: {len(results)} requests, {args.clients} clients, {wall:.1f} s wall, "
           f"{len(results) / wall:.0f} req/s")
     print(f"errors {sum(errors.values())}  p50 {percentile(ms, 50):.0f} ms  p95 {percentile(ms, 95):.0f} ms  "
           f"p99 {percentile(ms, 99):.0f} ms  max {max(ms):.0f} ms")

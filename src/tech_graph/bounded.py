@@ -150,8 +150,13 @@ def pack_error(exc: BaseException) -> tuple[Any, ...]:
 
 def unpack_error(packed: tuple[Any, ...]) -> BaseException:
     _tag, cls, args, state = packed
+    # Not cls(*args): a class whose __init__ builds its message from other values would misread it.
+    # The nearest built-in base's __init__ fills what C keeps outside __dict__ (OSError.errno, SyntaxError.msg).
     try:
-        exc: BaseException = cls(*args)
+        exc: BaseException = cls.__new__(cls, *args)  # OSError reads its errno and strerror here
+        builtin = next(c for c in cls.__mro__ if c.__module__ == "builtins")
+        if not issubclass(builtin, OSError):
+            builtin.__init__(exc, *args)  # SyntaxError reads its msg here
     except Exception:
         exc = cls.__new__(cls)
         exc.args = args

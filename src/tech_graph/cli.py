@@ -443,6 +443,9 @@ def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str
     limits = Limits(timeout=per_request.timeout, max_memory=per_request.memory, max_rows=max_rows,
                     max_request=max_request, max_running=workers, queue_wait=queue_wait)
     app = App(s.store, Settings(limits, allow_update=allow_update, token=token, cors=cors))
+    if not app.runner.network_cut and not s.store.spec.startswith("sparql:"):
+        click.echo("warning: the query workers could not be cut off the network (this needs root or user "
+                   "namespaces); the SERVICE/LOAD guard is the only barrier", err=True)
     serve_forever(make_server(app, host, port), lambda line: click.echo(line, err=True))
 
 
