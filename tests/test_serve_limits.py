@@ -225,3 +225,17 @@ def test_a_download_past_its_deadline_is_503(store: OxigraphStore) -> None:
         running.stop()
     assert status == 503
     assert b"the jsonld download ran longer than 0.05 s" in body
+
+
+def test_an_idle_worker_that_died_is_replaced(small: Running) -> None:
+    """The kernel's OOM killer (or anyone) may kill a waiting worker; the next request takes a fresh one."""
+    import os
+    import signal
+
+    assert query(small, NORMAL)[0] == 200
+    idle = list(small.app.runner.pool._idle)
+    assert idle
+    for worker in idle:
+        os.kill(worker.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    assert query(small, NORMAL)[0] == 200

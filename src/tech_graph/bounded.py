@@ -386,10 +386,14 @@ class _Worker:
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
-            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            if self.pidfd >= 0:  # a pidfd cannot hit a reused pid
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
         for fd in (self.pidfd, self.err_r):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         self.sock.close()
 
 
@@ -448,7 +452,11 @@ class Pool:
             theirs.close()
             os.close(err_w)
         os.set_blocking(err_r, False)
-        return _Worker(pid, os.pidfd_open(pid), ours, err_r, generation)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:  # Linux before 5.3
+            pidfd = -1
+        return _Worker(pid, pidfd, ours, err_r, generation)
 
     def _take(self, what: str) -> _Worker:
         with self._idle_lock:
@@ -470,8 +478,16 @@ class Pool:
         try:
             left = deadline - time.monotonic()
             try:
-                send(worker.sock, (job, args, left))
                 worker.sock.settimeout(max(left, 0.001))
+                send(worker.sock, (job, args, left))
+            except TimeoutError:
+                raise timed_out(what, self.budget) from None
+            except OSError:  # an idle worker that died meanwhile (the kernel's OOM killer): take a fresh one
+                worker.kill()
+                worker = self._spawn(what)
+                worker.sock.settimeout(max(left, 0.001))
+                send(worker.sock, (job, args, left))
+            try:
                 (packed, retire), fds = receive(worker.sock)
             except TimeoutError:
                 raise timed_out(what, self.budget) from None
