@@ -95,10 +95,17 @@ def check(text: str, *, update: bool = False, prefixes: Mapping[str, str] | None
         raise Refused(f"the server's SPARQL guard cannot read this {what}: {exc}") from None
     keyword = refused_in(parsed)
     if keyword is None:
+        # rdflib binds the default prefixes again before each operation of an update, and one prefix per
+        # namespace: `PREFIX dc: <http://purl.org/dc/terms/>` would lose to our dcterms in the second
+        # operation. The text's own declarations win, as in the engine.
+        declared = [d for prologue in (parsed.prologue if update else [parsed[0]]) for d in prologue
+                    if getattr(d, "name", None) == "PrefixDecl"]
+        names, iris = {str(d.prefix) for d in declared}, {str(d.iri) for d in declared}
+        defaults = {k: v for k, v in (prefixes or {}).items() if k not in names and v not in iris}
         try:
-            translated = (algebra.translateUpdate(parsed, base=base, initNs=dict(prefixes or {}))  # type: ignore[arg-type]
+            translated = (algebra.translateUpdate(parsed, base=base, initNs=defaults)  # type: ignore[arg-type]
                           if update else algebra.translateQuery(parsed, base=base,  # type: ignore[arg-type]
-                                                                initNs=dict(prefixes or {})))
+                                                                initNs=defaults))
         except Exception as exc:
             raise Refused(f"the server's SPARQL guard cannot read this {what}: {exc}") from None
         keyword = refused_in(translated.algebra)
