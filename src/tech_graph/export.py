@@ -635,12 +635,13 @@ SELECT ?actor ?label ?class ?classLabel
        (COUNT(DISTINCT ?event) AS ?events)
 WHERE {
   ?actor a ?class ; rdfs:label ?label .
+  FILTER (LANG(?label) IN ("en", ""))  # one row per actor; its other names are in alternate_names
   ?class rdfs:subClassOf* tg:Actor .
   FILTER NOT EXISTS { ?actor a ?sub . ?sub rdfs:subClassOf+ ?class . FILTER (?sub != ?class) }
   OPTIONAL { ?class rdfs:label ?classLabel }
   OPTIONAL { ?actor schema:alternateName ?alt }
   OPTIONAL { ?actor tg:headquarteredIn|tg:jurisdiction|tg:locatedIn ?country .
-             OPTIONAL { ?country rdfs:label ?countryLabel0 } }
+             OPTIONAL { ?country rdfs:label ?countryLabel0 FILTER (LANG(?countryLabel0) IN ("en", "")) } }
   OPTIONAL { ?event ?role ?actor . ?role rdfs:subPropertyOf* sem:hasActor . }
 }
 GROUP BY ?actor ?label ?class ?classLabel
