@@ -171,3 +171,11 @@ def test_help_shows_the_limits(runner: CliRunner) -> None:
     serve = runner.invoke(cli, ["serve", "--help"]).output
     for option in ("--timeout", "--max-memory", "--workers", "--queue-wait", "--max-rows"):
         assert option in serve
+
+
+def test_serve_refuses_data_that_does_not_fit_the_budget(tmp_path: Path) -> None:
+    """The server loads --data in its own process, so a child first proves the parse fits."""
+    laughs = billion_laughs(tmp_path / "laughs.rdf")
+    result = tech_graph(["serve", "--port", "0", "--max-memory", "300M", "--data", str(laughs)])
+    assert result.exit_code in (1, 2)
+    assert one_line(result).startswith("error: ")

@@ -462,6 +462,11 @@ def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str
     for warning in check_options(host, allow_update, token):
         click.echo(f"warning: {warning}", err=True)
     s = session()
+    if s.data:  # the server loads --data itself; a child proves first that the parse fits a command's budget
+        from .bounded import run_command
+        from .store import open_store
+
+        run_command(lambda: open_store(s.store_spec, s.user_sources) and None, budget(s.timeout, s.max_memory))
     per_request = budget(s.timeout, s.max_memory, serve=True)
     limits = Limits(timeout=per_request.timeout, max_memory=per_request.memory, max_rows=max_rows,
                     max_request=max_request, max_running=workers, queue_wait=queue_wait)
