@@ -273,3 +273,37 @@ def test_named_queries_pass_the_guard() -> None:
 
     for q in named_queries().values():
         serve_guard.check(q.text, prefixes=PREFIXES)
+
+
+CUT = """
+import socket, sys
+from tech_graph.bounded import cut_network
+if not cut_network():
+    print("no namespaces")
+    sys.exit(0)
+conn = socket.socket()
+conn.settimeout(2)
+try:
+    conn.connect(("127.0.0.1", int(sys.argv[1])))
+    print("connected")
+except OSError as exc:
+    print("cut off:", exc)
+"""
+
+
+def test_the_network_cut_works_without_root(listener: Listener) -> None:
+    """Not root, the workers take a user namespace with their network namespace (where the kernel allows)."""
+    import os
+    import subprocess
+    import sys
+
+    def nobody() -> None:
+        os.setgid(65534)
+        os.setuid(65534)
+
+    done = subprocess.run([sys.executable, "-c", CUT, str(listener.port)], capture_output=True, text=True,
+                          timeout=60, cwd="/", preexec_fn=nobody if os.geteuid() == 0 else None)
+    if done.stdout.startswith("no namespaces"):
+        pytest.skip("this kernel allows no unprivileged user namespaces")
+    assert done.stdout.startswith("cut off:"), done.stdout + done.stderr
+    assert listener.hits == []
