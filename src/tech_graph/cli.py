@@ -438,7 +438,7 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
 @click.option("--token", envvar="TECH_GRAPH_TOKEN", help="Bearer token for updates. Env: TECH_GRAPH_TOKEN.")
 @click.option("--cors", metavar="ORIGIN", help="Let pages from ORIGIN call the endpoint (CORS is off by default).")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Query worker processes at once; a quarter of them serve cross-site pages.")
+              help="Query worker processes at once; requests from other sites' pages get a quarter of them.")
 @click.option("--queue-wait", default=5.0, show_default=True, type=click.FloatRange(0),
               help="Seconds a request waits for a free worker before 503 with Retry-After.")
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(1), help="Result rows per query.")
