@@ -451,8 +451,9 @@ def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str
 
     Read-only and on loopback unless told otherwise. SERVICE and LOAD are refused, and so
     are POSTs from pages on other sites. Each request (query, update, entity page or
-    download) runs in a worker process with no network that is stopped after --timeout
-    (10 s, counted from its arrival) or when it needs more than --max-memory (1G).
+    download) runs in a worker process, cut off the network unless the store is
+    sparql:URL, that is stopped after --timeout (10 s, counted from its arrival) or when
+    it needs more than --max-memory (1G).
 
     Example: tech-graph serve --port 8000
     """
