@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
 import re
 import socket
 import ssl
@@ -23,14 +22,15 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
-from . import progress
+from . import limits, progress
 from .errors import InputError, StoreError
 from .load import Source, load_source
 from .namespaces import ALL_GRAPHS, GRAPH_BASE, GRAPH_USER, PREFIXES, PROV, XSD, sparql_prologue
 from .store import Ask, Result, Select, Store, Triples, sparql_syntax_error, to_result
 
-TIMEOUT_ENV = "TECH_GRAPH_TIMEOUT"
-DEFAULT_TIMEOUT = 60.0
+# Each HTTP request must be answered in full within this, unless TECH_GRAPH_TIMEOUT says otherwise
+# (read by limits.py); the whole command is bounded by --timeout as well.
+REQUEST_TIMEOUT = 60.0
 
 # What we ask for. XML and JSON results are lossless; XML comes first because Virtuoso's JSON
 # writes xsd:boolean "true" as "1". TSV comes last: Virtuoso's TSV is CSV-like and loses the kind
@@ -71,19 +71,6 @@ _CHUNK_BYTES = 8 << 20  # N-Triples per Graph Store request: each request stays 
 _INSERT_CHUNK_BYTES = 1 << 20
 _INSERT_CHUNK_LINES = 4_000
 _ERROR_BODY_BYTES = 64 << 10
-
-
-def timeout_from_env() -> float:
-    text = os.environ.get(TIMEOUT_ENV)
-    if not text:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1
-    if value <= 0:
-        raise InputError(f"{TIMEOUT_ENV}={text!r} is not a number of seconds; use e.g. {TIMEOUT_ENV}=120")
-    return value
 
 
 _PROLOGUE = re.compile(r"\s+|#[^\n]*|(?i:BASE)\s*<[^>]*>|(?i:PREFIX)\s*[^\s:]*:\s*<[^>]*>")
@@ -200,7 +187,7 @@ class SparqlStore(Store):
     def __init__(self, endpoints: Endpoints, spec: str, timeout: float | None = None) -> None:
         self.endpoints = endpoints
         self.spec = spec
-        self.timeout = timeout if timeout is not None else timeout_from_env()
+        self.timeout = timeout if timeout is not None else limits.timeout(default=REQUEST_TIMEOUT)
         self._dataset = [("default-graph-uri", g) for g in ALL_GRAPHS] + [("named-graph-uri", g) for g in ALL_GRAPHS]
         self._checked_load = False
 
@@ -208,7 +195,7 @@ class SparqlStore(Store):
 
     def too_slow(self, url: str, what: str) -> StoreError:
         return StoreError(f"the SPARQL server at {url} did not answer the {what} within {self.timeout:g} s; "
-                          f"raise {TIMEOUT_ENV} or check the server")
+                          f"raise {limits.TIMEOUT_ENV} or check the server")
 
     def unreadable(self, url: str, what: str, why: str) -> StoreError:
         return StoreError(f"the SPARQL server at {url} sent an answer to the {what} we cannot read: {why}")
