@@ -341,6 +341,15 @@ class SparqlStore(Store):
         load is under way until it ends, so if the upload fails or is killed, commands refuse the
         half-loaded graphs with one line and the next load starts clean.
         """
+        # Dropping a million old triples is the server's work and can take minutes (Oxigraph: 1-2
+        # min at 1M on a busy machine), so a load's requests share the command's deadline instead.
+        per_request, self.timeout = self.timeout, max(self.timeout, limits.timeout(default=limits.COMMAND_TIMEOUT))
+        try:
+            return self._load(sources)
+        finally:
+            self.timeout = per_request
+
+    def _load(self, sources: Sequence[Source]) -> dict[str, int]:
         with tempfile.TemporaryDirectory(prefix="tech-graph-upload-") as folder:
             files = _graphs_as_ntriples(sources, Path(folder))
             if self.endpoints.store:
