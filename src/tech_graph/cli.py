@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import TechGraphError
 from .load import Source, bundled_sources, user_sources
 from .store import Select, Store, open_store
 
@@ -77,23 +76,72 @@ def on_terminal() -> bool:
 
 
 class Group(click.Group):
-    """Turns library errors into one line and an exit code, and ends quietly on a broken pipe."""
+    """The one error boundary: every failure becomes one line on standard error and an exit code.
+
+    Expected failures (bad input, a full disk, a server that is down) get `error: what; how to fix`;
+    anything else gets an `internal error` line. The codes are in errors.py and the README.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+            finish_output()
+        except click.exceptions.Exit as exc:  # --help, --version
+            code = exc.exit_code
+        except click.UsageError as exc:  # an option of the group itself
+            code = usage_error(exc)
+        except click.Abort:
+            code = fail(KeyboardInterrupt())
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except TechGraphError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.Abort):
+            raise
         except click.UsageError as exc:
-            # click would print three lines (usage, hint, error); keep the house style of one.
-            where = exc.ctx.command_path if exc.ctx else "tech-graph"
-            click.echo(f"error: {exc.format_message().rstrip('.')}; see '{where} --help'", err=True)
-            ctx.exit(exc.exit_code)
+            ctx.exit(usage_error(exc))
         except BrokenPipeError:
-            # Keep Python from complaining when it flushes stdout at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(0)
+            ctx.exit(quiet_stdout())
+        except (Exception, KeyboardInterrupt) as exc:
+            ctx.exit(fail(exc))
+
+
+def usage_error(exc: click.UsageError) -> int:
+    # click would print three lines (usage, hint, error); keep the house style of one.
+    where = exc.ctx.command_path if exc.ctx else "tech-graph"
+    click.echo(f"error: {exc.format_message().rstrip('.')}; see '{where} --help'", err=True)
+    return exc.exit_code
+
+
+def fail(exc: BaseException) -> int:
+    from .errors import DEBUG_ENV, report
+
+    if os.environ.get(DEBUG_ENV):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    line, code = report(exc)
+    click.echo(line, err=True)
+    return code
+
+
+def quiet_stdout() -> int:
+    """The reader went away (`| head`): end quietly, and keep Python from complaining at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def finish_output() -> None:
+    """Flush standard output inside the boundary, so a full disk or a closed pipe is one line too."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_stdout()
+    except OSError as exc:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(fail(exc))
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -135,10 +183,10 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     Example: tech-graph query --name regulatory-actions --format md
     """
     from .errors import InputError
-    from .query import named_query, read_query_file, run
+    from .query import named_query, read_query_file, read_query_stdin, run_stream
     from .rdfformats import RDF_FORMATS, serialize_triples
-    from .store import Ask
-    from .tables import SELECT_FORMATS, select_table
+    from .store import Ask, SelectStream
+    from .tables import SELECT_FORMATS, write_select
 
     given = [x for x in (sparql, file, name) if x is not None]
     if len(given) > 1:
@@ -150,24 +198,23 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     elif sparql and sparql != "-":
         text, where = sparql, "the query argument"
     elif not sys.stdin.isatty():
-        text, where = sys.stdin.read(), "standard input"
+        text, where = read_query_stdin(), "standard input"
     else:
         raise InputError("no query: give one as an argument, with -f FILE, --name NAME or on standard input")
 
-    result = run(session().store, text, where)
-    if isinstance(result, Select):
+    result = run_stream(session().store, text, where)
+    if isinstance(result, SelectStream):
         fmt = fmt or ("table" if on_terminal() and output == "-" else "csv")
         if fmt not in SELECT_FORMATS:
             raise InputError(f"unknown format {fmt!r} for SELECT results; use one of {', '.join(SELECT_FORMATS)}")
-        render = SELECT_FORMATS[fmt]
-        text_out = select_table(result, max_width=80) if fmt == "table" and on_terminal() else render(result)
-        emit(output, text_out)
+        write_select(result, fmt, output, max_width=80 if fmt == "table" and on_terminal() else 0)
     elif isinstance(result, Ask):
         emit(output, ("true" if result.value else "false") + "\n")
     else:
         fmt = fmt or "turtle"
         if fmt not in RDF_FORMATS:
             raise InputError(f"unknown RDF format {fmt!r} for CONSTRUCT/DESCRIBE; use one of {', '.join(RDF_FORMATS)}")
+        assert not isinstance(result, Select)
         emit(output, serialize_triples(result.triples, fmt))
 
 

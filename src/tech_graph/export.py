@@ -516,8 +516,8 @@ def check_target(exp: Exporter, output: str) -> None:
 
 
 def write_files(output: str, files: Files) -> list[str]:
-    """Several files into a folder (created if missing) or a .zip; each file written atomically."""
-    from .output import write_output
+    """Several files into a folder (replaced as a set) or a .zip, never a mix of old and new files."""
+    from .output import write_folder, write_output
 
     if output == "-":
         raise InputError("this format writes several files; give -o FOLDER or -o FILE.zip")
@@ -532,16 +532,4 @@ def write_files(output: str, files: Files) -> list[str]:
                 archive.writestr(info, files[name])
         write_output(target, buf.getvalue())
         return [str(target)]
-    if target.exists() and not target.is_dir():
-        raise InputError(f"cannot write {target}: it is a file; give a folder or a .zip name")
-    if not target.parent.is_dir():
-        raise InputError(f"cannot write {target}: folder {target.parent} does not exist; create it first")
-    try:
-        target.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create folder {target}: {exc.strerror}; choose a writable path") from None
-    written = []
-    for name in sorted(files):
-        write_output(target / name, files[name])
-        written.append(str(target / name))
-    return written
+    return write_folder(target, files)

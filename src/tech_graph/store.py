@@ -43,6 +43,17 @@ class Select:
 
 
 @dataclass
+class SelectStream:
+    """Rows of a SELECT as they come: for writers that stream (CSV, TSV, JSON) instead of holding them all."""
+
+    variables: list[str]
+    rows: Iterator[tuple[Term | None, ...]]
+
+    def collect(self) -> Select:
+        return Select(self.variables, list(self.rows))
+
+
+@dataclass
 class Ask:
     value: bool
 
@@ -59,24 +70,55 @@ Result = Select | Ask | Triples
 _SPARQL_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
 
 
-def sparql_syntax_error(exc: SyntaxError, where: str) -> InputError:
+def sparql_syntax_error(exc: SyntaxError, where: str, query: str = "") -> InputError:
     """One line with line and column from pyoxigraph's message."""
     text = str(exc)
     m = _SPARQL_ERROR.search(text)
     if m:
         line, col, msg = m.groups()
         col = str(max(1, int(col) - 1))  # pyoxigraph points one past the offending character
-        return InputError(f"SPARQL syntax error in {where} at line {line}, column {col}: {_brief(msg)}")
-    return InputError(f"SPARQL syntax error in {where}: {_brief(text)}")
+        return InputError(f"SPARQL syntax error in {where} at line {line}, column {col}: {_brief(msg, query)}")
+    return InputError(f"SPARQL syntax error in {where}: {_brief(text, query)}")
 
 
-def _brief(message: str) -> str:
+_PREFIXED_NAME = re.compile(r"(?<![\w<\"'?$:/#-])([A-Za-z][\w.-]*)?:(?=[\w%\\])")
+_DECLARED = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+
+
+def unknown_prefix(query: str) -> str | None:
+    """The first prefix the query uses but neither it nor we declare (a rough scan, for the message only)."""
+    declared = set(PREFIXES) | {m.group(1) or "" for m in _DECLARED.finditer(query)}
+    for m in _PREFIXED_NAME.finditer(re.sub(r"<[^>]*>|\"[^\"]*\"|'[^']*'|#[^\n]*", " ", query)):
+        if (m.group(1) or "") not in declared:
+            return m.group(1) or ""
+    return None
+
+
+def _brief(message: str, query: str = "") -> str:
     """pyoxigraph can list dozens of expected tokens over several lines; keep one readable line."""
     message = " ".join(message.split())
+    if "Prefix not found" in message:
+        prefix = unknown_prefix(query)
+        name = f"{prefix}:" if prefix is not None else "a prefix"
+        return (f"unknown prefix {name!r}; declare it (PREFIX {prefix or 'ex'}: <...>) or use one of "
+                f"{', '.join(PREFIXES)}")
     if message.startswith("expected one of ") and len(message) > 100:
         choices = message.removeprefix("expected one of ").split(", ")
         return f"unexpected input; expected one of {', '.join(choices[:6])}, … ({len(choices)} choices)"
     return message
+
+
+@contextlib.contextmanager
+def evaluation_errors(sparql: str, where: str) -> Iterator[None]:
+    """pyoxigraph reports a failed SERVICE call (or a failed disk read) as a bare OSError."""
+    try:
+        yield
+    except OSError as exc:
+        reason = " ".join(str(exc).split())[:300]
+        if re.search(r"\bSERVICE\b", sparql, re.I):
+            raise StoreError(f"{where}: a SERVICE call failed: {reason}; check the SERVICE URL and the network, "
+                             "or drop the SERVICE clause") from None
+        raise StoreError(f"{where} failed while reading the store: {reason}") from None
 
 
 def to_result(raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Result:
@@ -114,6 +156,11 @@ class Store(ABC):
     def query(self, sparql: str, *, where: str = "the query") -> Result:
         """Run a query with our prefixes predeclared, the union of all graphs as default graph."""
 
+    def query_stream(self, sparql: str, *, where: str = "the query") -> Result | SelectStream:
+        """Like `query`, but SELECT rows may come as an iterator (stores that can stream override this)."""
+        result = self.query(sparql, where=where)
+        return SelectStream(result.variables, iter(result.rows)) if isinstance(result, Select) else result
+
     @abstractmethod
     def quads(self) -> Iterator[ox.Quad]:
         """Every quad, in its named graph."""
@@ -136,11 +183,28 @@ class OxigraphStore(Store):
         self.spec = spec
 
     def query(self, sparql: str, *, where: str = "the query") -> Result:
-        try:
-            raw = self.inner.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True)
-        except SyntaxError as exc:
-            raise sparql_syntax_error(exc, where) from None
-        return to_result(raw)
+        with evaluation_errors(sparql, where):
+            return to_result(self._raw(sparql, where))
+
+    def query_stream(self, sparql: str, *, where: str = "the query") -> Result | SelectStream:
+        raw = self._raw(sparql, where)
+        if not isinstance(raw, ox.QuerySolutions):
+            with evaluation_errors(sparql, where):
+                return to_result(raw)
+
+        def rows() -> Iterator[tuple[Term | None, ...]]:
+            with evaluation_errors(sparql, where):
+                for solution in raw:
+                    yield tuple(solution)
+
+        return SelectStream([v.value for v in raw.variables], rows())
+
+    def _raw(self, sparql: str, where: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        with evaluation_errors(sparql, where):
+            try:
+                return self.inner.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True)
+            except SyntaxError as exc:
+                raise sparql_syntax_error(exc, where, sparql) from None
 
     def quads(self) -> Iterator[ox.Quad]:
         return iter(self.inner)
