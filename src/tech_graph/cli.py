@@ -26,11 +26,12 @@ class Session:
     def __init__(self) -> None:
         self.store_spec: str | None = None
         self.data: list[str] = []
+        self.data_format: str | None = None
         self._store: Store | None = None
 
     @property
     def user_sources(self) -> list[Source]:
-        return user_sources(self.data)
+        return user_sources(self.data, self.data_format)
 
     @property
     def sources(self) -> list[Source]:
@@ -52,11 +53,20 @@ def _remember_data(ctx: click.Context, _param: click.Parameter, value: tuple[str
     ctx.ensure_object(Session).data.extend(value)
 
 
+def _remember_data_format(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(Session).data_format = value
+
+
 def graph_options(func: F) -> F:
-    """`--store` and `--data`, accepted before or after the command name."""
+    """`--store`, `--data` and `--data-format`, accepted before or after the command name."""
     func = click.option(
-        "--data", multiple=True, type=click.Path(dir_okay=False), expose_value=False,
-        callback=_remember_data, help="Add your own RDF file (any common format); repeatable.",
+        "--data-format", expose_value=False, callback=_remember_data_format, metavar="FORMAT",
+        help="Format of --data - (standard input): turtle, nt, nq, trig, n3, jsonld, rdfxml; default: sniffed.",
+    )(func)
+    func = click.option(
+        "--data", multiple=True, type=click.Path(dir_okay=False, allow_dash=True), expose_value=False,
+        callback=_remember_data, help="Add your own RDF file (any common format, - for standard input); repeatable.",
     )(func)
     return click.option(
         "--store", expose_value=False, callback=_remember_store, envvar="TECH_GRAPH_STORE",
