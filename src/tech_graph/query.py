@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, os_error
 from .store import Result, Select, SelectStream, Store
 
 QUERY_DIR = Path(__file__).parent / "queries"
@@ -60,7 +60,7 @@ def read_query_file(path: str | Path) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read query file {path}: {exc.strerror}") from None
+        raise os_error(exc, f"cannot read query file {path}") from None
     return utf8(data, f"query file {path}")
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import glob
 import os
 import re
 import shutil
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .errors import InputError, StoreError
+from . import locks
+from .errors import InputError, StoreError, os_error
 from .load import Source, bundled_sources, load_sources
+from .locks import StoreLock
 from .namespaces import GRAPH_ONTOLOGY, PREFIXES
 
 if TYPE_CHECKING:
@@ -178,9 +180,14 @@ class Store(ABC):
 class OxigraphStore(Store):
     """pyoxigraph's embedded store, in memory (the default) or on disk."""
 
-    def __init__(self, inner: ox.Store, spec: str) -> None:
+    def __init__(self, inner: ox.Store, spec: str, lock: StoreLock | None = None) -> None:
         self.inner = inner
         self.spec = spec
+        self.lock = lock
+
+    def close(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
 
     def query(self, sparql: str, *, where: str = "the query") -> Result:
         with evaluation_errors(sparql, where):
@@ -244,15 +251,21 @@ def _run_load_hint(spec: str) -> str:
 def open_disk_store(path: Path) -> OxigraphStore:
     """Open a store that `tech-graph load` wrote, read-only, without parsing any Turtle."""
     spec = f"oxigraph:{path}"
-    if not path.exists() or (path.is_dir() and not any(path.iterdir())):
-        raise StoreError(f"no store at {path}; {_run_load_hint(spec)}")
-    if not path.is_dir() or not _is_oxigraph_dir(path):
-        raise StoreError(f"{path} is not an Oxigraph store; {_run_load_hint(spec)} into a new folder")
+    try:
+        if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+            raise StoreError(f"no store at {path}; {_run_load_hint(spec)}")
+        if not path.is_dir() or not _is_oxigraph_dir(path):
+            raise StoreError(f"{path} is not an Oxigraph store; {_run_load_hint(spec)} into a new folder")
+    except OSError as exc:  # a folder we may not read, or a file where a folder should be
+        raise os_error(exc, f"cannot open the store {path}") from None
+    lock = locks.shared(path)
     try:
         inner = ox.Store.read_only(str(path))
     except OSError as exc:
-        raise StoreError(f"cannot open the Oxigraph store at {path}: {exc}") from None
-    store = OxigraphStore(inner, spec)
+        lock.release()
+        raise StoreError(f"cannot open the Oxigraph store at {path}: {' '.join(str(exc).split())}") from None
+    _sweep_loads(path)
+    store = OxigraphStore(inner, spec, lock)
     if not store.query(f"ASK {{ GRAPH <{GRAPH_ONTOLOGY}> {{ ?s ?p ?o }} }}").value:  # type: ignore[union-attr]
         raise StoreError(f"the store at {path} is empty; {_run_load_hint(spec)}")
     return store
@@ -264,14 +277,38 @@ def load_disk_store(path: Path, sources: Sequence[Source]) -> int:
     A bad file or a full disk fails before the swap, so the previous store stays
     whole. Returns the number of quads loaded.
     """
-    if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not _is_oxigraph_dir(path))):
-        raise InputError(f"{path} exists and is not an Oxigraph store; choose a new folder for --store oxigraph:PATH")
-    parent = path.absolute().parent
     try:
+        if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not _is_oxigraph_dir(path))):
+            raise InputError(f"{path} exists and is not an Oxigraph store; "
+                             "choose a new folder for --store oxigraph:PATH")
+        parent = path.absolute().parent
+        for folder in (parent, *parent.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    raise InputError(f"cannot create a store at {path}: {folder} is a file, not a folder; "
+                                     "choose another path")
+                break
         parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{path.name}.loading-", dir=parent))
     except OSError as exc:
-        raise StoreError(f"cannot create a store next to {path}: {exc.strerror}") from None
+        raise os_error(exc, f"cannot create a store at {path}") from None
+    with locks.held(locks.exclusive(path)):
+        _sweep_loads(path)
+        return _load_and_swap(path, parent, sources)
+
+
+def _sweep_loads(path: Path) -> None:
+    """Remove what killed loads left beside the store. Only under a lock that keeps loads out."""
+    for leftover in path.absolute().parent.glob(f".{glob.escape(path.name)}.*-*"):
+        if leftover.is_dir() and re.fullmatch(r"\.(loading|old)-\d+", leftover.name[len(path.name) + 1:]):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _load_and_swap(path: Path, parent: Path, sources: Sequence[Source]) -> int:
+    fresh = parent / f".{path.name}.loading-{os.getpid()}"
+    try:
+        fresh.mkdir()
+    except OSError as exc:
+        raise os_error(exc, f"cannot create a store next to {path}") from None
     inner: ox.Store | None = None
     failure: BaseException | None = None
     count = 0
@@ -297,7 +334,7 @@ def load_disk_store(path: Path, sources: Sequence[Source]) -> int:
         if old.exists() and not path.exists():
             old.rename(path)
         shutil.rmtree(fresh, ignore_errors=True)
-        raise StoreError(f"cannot replace the store at {path}: {exc.strerror}") from None
+        raise os_error(exc, f"cannot replace the store at {path}") from None
     shutil.rmtree(old, ignore_errors=True)
     return count
 
