@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -171,7 +171,7 @@ def session() -> Session:
     return click.get_current_context().ensure_object(Session)
 
 
-def emit(output: str, text: str | bytes) -> None:
+def emit(output: str, text: str | bytes | Iterable[bytes]) -> None:
     from .output import write_output
 
     write_output(output, text)
@@ -335,7 +335,15 @@ def export_command(fmt: str | None, include_ontology: bool, data_only: bool, net
     """
     from .dates import parse_user_date
     from .errors import InputError
-    from .export import EXPORTERS, ExportRequest, check_target, export, find_exporter, graph_selection, write_files
+    from .export import (
+        EXPORTERS,
+        ExportRequest,
+        check_target,
+        export_stream,
+        find_exporter,
+        graph_selection,
+        write_files,
+    )
     from .tables import as_table
 
     if list_formats:
@@ -348,7 +356,7 @@ def export_command(fmt: str | None, include_ontology: bool, data_only: bool, net
         raise InputError(f"--include-ontology and --data-only choose triples; {exp.name} is not an RDF format")
     excluded = graph_selection(include_ontology, data_only)
     until_date = parse_user_date(until, "--until").end if until else None
-    result = export(ExportRequest(session().store, excluded, network, until_date), exp)
+    result = export_stream(ExportRequest(session().store, excluded, network, until_date), exp)
     if isinstance(result, dict):
         for path in write_files(output, result):
             click.echo(f"wrote {path}", err=True)

@@ -19,7 +19,7 @@ import re
 import shutil
 import stat
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -28,10 +28,14 @@ from .errors import InputError, os_error
 _STALE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?:tmp|old)$")
 
 
-def write_output(target: str | Path, data: bytes | str) -> None:
-    """Write everything or nothing; `.gz` targets are compressed."""
+def write_output(target: str | Path, data: bytes | str | Iterable[bytes]) -> None:
+    """Write everything or nothing; `.gz` targets are compressed. An iterable of chunks is streamed."""
     with open_output(target) as handle:
-        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        if isinstance(data, str | bytes):
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        else:
+            for chunk in data:
+                handle.write(chunk)
 
 
 class Sink(Protocol):
