@@ -548,6 +548,9 @@ def render(view: str, focus: str | None, depth: int, until: str | None, query_fi
     from .query import read_query_file
     from .render import render as render_graph
 
+    if output == "-" and on_terminal():
+        raise InputError("render writes a whole HTML page, not text for a terminal; give -o graph.html "
+                         "(or redirect: > graph.html)")
     store = session().store
     if query_file:
         if until or focus:
