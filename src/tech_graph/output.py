@@ -65,22 +65,23 @@ def open_output(target: str | Path) -> Iterator[Sink]:
         with _errors("standard output"):
             sys.stdout.buffer.flush()
         return
-    path = _follow(Path(target))
+    path = Path(target)
     try:
-        mode = path.stat().st_mode
+        mode = path.stat().st_mode  # through any symlink
     except FileNotFoundError:
         mode = None
     except OSError as exc:
         raise os_error(exc, f"cannot write {path}") from None
     if mode is not None and stat.S_ISDIR(mode):
         raise InputError(f"cannot write {path}: it is a folder; give a file name")
-    if mode is not None and not stat.S_ISREG(mode):
+    if mode is not None and not stat.S_ISREG(mode):  # a device or a pipe, maybe behind a link (/dev/stdout)
         where = f"cannot write {path}"
         with _errors(where):
             raw = path.open("wb")
         with raw, _compressed(_Guarded(raw, where), path) as handle:
             yield handle
         return
+    path = _follow(path)
     folder = path.parent
     if not folder.is_dir():
         raise InputError(f"cannot write {path}: folder {folder} does not exist; create it first")

@@ -318,8 +318,12 @@ def _load_and_swap(path: Path, parent: Path, sources: Sequence[Source]) -> int:
         inner.flush()
         count = len(inner)
     except BaseException as exc:
-        # Drop the traceback: its frames hold the store open while we remove its files.
-        failure = exc.with_traceback(None)
+        # Drop the tracebacks (the chained ones too): their frames hold the store open while we remove its files.
+        failure = exc
+        chained: BaseException | None = exc
+        while chained is not None:
+            chained.__traceback__ = None
+            chained = chained.__context__ or chained.__cause__
     inner = None  # closes RocksDB (and releases its lock) before the rename or the clean-up
     gc.collect()
     if failure is not None:
