@@ -30,6 +30,8 @@ from conftest import running_oxigraph
 TECH_GRAPH = str(Path(sys.executable).parent / "tech-graph")
 NOBODY = 65534
 IS_ROOT = os.geteuid() == 0
+# A folder the user running tech-graph may not enter: root's own for nobody, or no rights at all.
+PRIVATE = 0o700 if IS_ROOT else 0o000
 
 Setup = Callable[[Path], None]
 
@@ -47,6 +49,7 @@ class Case:
     terminal: bool = False  # standard output is a terminal
     env: dict[str, str] = field(default_factory=dict)
     line_starts: str = "error: "
+    cwd: str = ""  # run in this subfolder of the work folder
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -92,7 +95,7 @@ def store(name: str = "tech.db") -> Setup:
 
 def private_store(folder: Path) -> None:
     store("private/tech.db")(folder)
-    (folder / "private").chmod(0o700)
+    (folder / "private").chmod(PRIVATE)
 
 
 def read_only_folder(folder: Path) -> None:
@@ -158,13 +161,15 @@ CASES = [
     Case("load-not-writable", ["load", "--store", "oxigraph:private/tech.db"], 1, "permission denied",
          private_store, as_nobody=True),
     Case("data-not-readable", ["--data", "private/x.ttl", "stats"], 1, "permission denied",
-         both(write("private/x.ttl", "<a> <b> <c> ."), lambda f: (f / "private").chmod(0o700)), as_nobody=True),
+         both(write("private/x.ttl", "<a> <b> <c> ."), lambda f: (f / "private").chmod(PRIVATE)), as_nobody=True),
     Case("store-behind-a-file", ["--store", "oxigraph:afile/tech.db", "stats"], 1, "no store at",
          write("afile", "x")),
     Case("load-behind-a-file", ["load", "--store", "oxigraph:afile/tech.db"], 2, "afile is a file",
          write("afile", "x")),
-    Case("build-read-only-folder", ["build", "--out", "ro/out"], 1, "permission denied", read_only_folder,
-         as_nobody=True),
+    Case("build-read-only-folder", ["build", "--out", "ro/out"], 1, "choose another folder with --out",
+         read_only_folder, as_nobody=True),
+    Case("build-in-read-only-cwd", ["build"], 1, "cannot create the folder out: permission denied", read_only_folder,
+         as_nobody=True, cwd="ro"),
     Case("service-cannot-connect", ["query", f"SELECT * {{ SERVICE <http://127.0.0.1:{PORT}/sparql> {{ ?s ?p ?o }} }}"],
          1, "a SERVICE call failed"),
     Case("service-unknown-host", ["query", "SELECT * { SERVICE <http://nowhere.invalid/> { ?s ?p ?o } }"], 1,
@@ -221,6 +226,11 @@ CASES = [
          lambda f: (f / "link").symlink_to(f / "nothere" / "x")),
     Case("output-read-only", ["query", ASK, "-o", "ro/out.txt"], 1, "permission denied", read_only_folder,
          as_nobody=True),
+    Case("output-read-only-file", ["query", ASK, "-o", "mine.txt"], 1, "permission denied",
+         both(write("mine.txt", "keep"), lambda f: (f / "mine.txt").chmod(0o444), lambda f: f.chmod(0o555)),
+         as_nobody=True),
+    Case("export-folder-read-only", ["export", "-f", "neo4j", "-o", "ro/neo4j"], 1, "permission denied",
+         read_only_folder, as_nobody=True),
     Case("export-format-unknown", ["export", "-f", "ttl2"], 2, "did you mean turtle"),
     Case("export-neo4j-stdout", ["export", "-f", "neo4j"], 2, "several files"),
     Case("export-neo4j-foreign-folder", ["export", "-f", "neo4j", "-o", "mine"], 2, "holds other files",
@@ -253,7 +263,7 @@ CASES = [
 def tree_hashes(folder: Path) -> dict[str, str]:
     """Every file under `folder` and its hash (our lock files aside: they hold no data)."""
     found = {}
-    for path in sorted(folder.rglob("*")):
+    for path in sorted(p for p in folder.rglob("*") if os.access(p.parent, os.R_OK | os.X_OK)):
         if path.is_file() and not path.is_symlink() and not path.name.endswith(".lock"):
             found[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
@@ -265,6 +275,7 @@ def workdir() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="tech-graph-bad-input-"))
     folder.chmod(0o755)
     yield folder
+    folder.chmod(0o755)
     for path in folder.rglob("*"):
         if path.is_dir() and not path.is_symlink():
             path.chmod(0o755)
@@ -314,7 +325,7 @@ def test_bad_input_gives_one_line(case: Case, workdir: Path) -> None:
     if case.setup:
         case.setup(workdir)
     before = tree_hashes(workdir)
-    code, stderr = run(case, workdir)
+    code, stderr = run(case, workdir / case.cwd)
     lines = stderr.splitlines()
     assert "Traceback" not in stderr, stderr
     assert len(lines) == 1, f"expected one line on standard error, got:\n{stderr}"
@@ -322,6 +333,35 @@ def test_bad_input_gives_one_line(case: Case, workdir: Path) -> None:
     assert case.says in lines[0], lines[0]
     assert code == case.code, f"exit {code}, expected {case.code}: {lines[0]}"
     assert tree_hashes(workdir) == before, "the command changed files"
+
+
+def test_an_unexpected_error_is_one_internal_error_line() -> None:
+    from tech_graph.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, report
+
+    line, code = report(ZeroDivisionError("division by zero"))
+    assert code == EXIT_INTERNAL
+    assert line.startswith("internal error: ZeroDivisionError: division by zero; please report it")
+    assert "TECH_GRAPH_DEBUG=1" in line and "\n" not in line
+    assert report(KeyboardInterrupt()) == ("error: interrupted", EXIT_INTERRUPTED)
+
+
+@pytest.mark.parametrize(("exc", "code", "says"), [
+    (OSError(28, "No space left on device"), 1, "no space left"),
+    (PermissionError(13, "Permission denied", "/x"), 1, "/x: permission denied"),
+    (OSError(30, "Read-only file system", "/ro"), 1, "read-only file system"),
+    (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"), 2, "not valid UTF-8"),
+    (EOFError("Compressed file ended before the end-of-stream marker was reached"), 2, "corrupt or truncated"),
+    (__import__("zlib").error("Error -3 while decompressing data"), 2, "corrupt or truncated"),
+    (__import__("http.client").client.IncompleteRead(b"abc", 10), 1, "broken HTTP response"),
+    (OSError("The port 1 is not allowed for HTTP(S)"), 1, "port 1 is not allowed"),
+    (SyntaxError("Parser error at line 1"), 2, "invalid RDF or SPARQL"),
+])
+def test_expected_failures_become_one_line(exc: BaseException, code: int, says: str) -> None:
+    from tech_graph.errors import report
+
+    line, exit_code = report(exc)
+    assert line.startswith("error: ") and says in line and "\n" not in line, line
+    assert exit_code == code
 
 
 # --- writes ------------------------------------------------------------------------------------

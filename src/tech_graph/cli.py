@@ -604,8 +604,10 @@ def build(out: str, sample: str) -> None:
         click.echo(f"{title}\n{select_table(Select(result.variables, result.rows[:10]))}")
     click.echo(f"Sample query: tech-graph query --name {sample}\n{select_table(run_named(s.store, sample), 60)}")
 
+    from .output import ensure_folder
+
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_folder(folder, "--out")
     events = tl.events(s.store)
     emit(str(folder / "timeline.html"), timeline_page(events, tl.event_classes(s.store)))
     page = render_graph(network.actor_network(s.store), title="tech-graph: who is connected to whom")

@@ -74,16 +74,17 @@ _OS_HINTS: dict[int, tuple[str, str]] = {
 _USER_PATH_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
 
 
-def os_error(exc: OSError, where: str | None = None) -> TechGraphError:
-    """One line for an OSError: what, where, how to fix."""
+def os_error(exc: OSError, where: str | None = None, fix: str | None = None) -> TechGraphError:
+    """One line for an OSError: what, where, how to fix (`fix` replaces the usual hint)."""
     where = where or _os_where(exc)
     code = exc.errno
     if code in _OS_HINTS:
-        what, fix = _OS_HINTS[code]
+        what, usual = _OS_HINTS[code]
+        fix = fix or usual
         exit_code = EXIT_INPUT if code in _USER_PATH_ERRNOS else EXIT_PROBLEMS
         return TechGraphError(f"{where}: {what}; {fix}", exit_code=exit_code)
     reason = exc.strerror or _one_line(str(exc)) or type(exc).__name__
-    return SystemProblem(f"{where}: {reason}")
+    return SystemProblem(f"{where}: {reason}" + (f"; {fix}" if fix else ""))
 
 
 def _os_where(exc: OSError) -> str:

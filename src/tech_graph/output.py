@@ -150,6 +150,14 @@ def write_folder(target: str | Path, files: Mapping[str, bytes]) -> list[str]:
     return [str(folder / name) for name in sorted(files)]
 
 
+def ensure_folder(folder: Path, option: str) -> None:
+    """Create an output folder, or say which option picks another one."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise os_error(exc, f"cannot create the folder {folder}", f"choose another folder with {option}") from None
+
+
 def sweep_stale(folder: Path, marker: re.Pattern[str] = _STALE) -> None:
     """Remove the temp files and folders that killed tech-graph processes left in `folder`."""
     try:
