@@ -16,7 +16,8 @@ import pytest
 from tech_graph.cli import cli
 from tech_graph.query import named_queries
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
@@ -37,8 +38,10 @@ def test_named_queries_are_listed() -> None:
 
 # --- The README's `$ command` examples show their real output ------------------------------------
 
-# Examples that need a running server or a tool the README only mentions; everything else runs.
-NOT_RUN = ("tech-graph serve", "curl ", "rapper ", "neo4j-admin ", "sparql:")
+# Examples that need a running server, a tool the README only mentions, or (ingest, review, accept)
+# an article.txt the reader supplies; everything else runs.
+NOT_RUN = ("tech-graph serve", "curl ", "rapper ", "neo4j-admin ", "sparql:", "tech-graph ingest ",
+           "tech-graph review ", "tech-graph accept ")
 README_FILES = Path(__file__).resolve().parent / "data" / "readme"  # the files the examples name
 ELISION = "..."
 
@@ -102,7 +105,8 @@ def shown_rows_are_real(expected: list[str], actual: list[str]) -> bool:
 def _lines_match(shown: list[str], actual: list[str]) -> bool:
     if len(shown) != len(actual):
         return False
-    return all(a == s or (s.endswith(ELISION) and a.startswith(s[: -len(ELISION)])) for s, a in zip(shown, actual, strict=True))
+    return all(a == s or (s.endswith(ELISION) and a.startswith(s[: -len(ELISION)]))
+               for s, a in zip(shown, actual, strict=True))
 
 
 def run_on_terminal(command: str, cwd: Path, env: dict[str, str]) -> str:
@@ -131,8 +135,11 @@ def readme_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, list[str]
     folder = tmp_path_factory.mktemp("readme")
     for source in README_FILES.iterdir():
         shutil.copy(source, folder / source.name)
+    home = tmp_path_factory.mktemp("readme-home")  # a copy of the graph, so no example can change ours
+    for part in ("graph", "ontology"):
+        shutil.copytree(ROOT / part, home / part)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "TECH_GRAPH_PROGRESS": "0", "COLUMNS": "200"}
+           "TECH_GRAPH_PROGRESS": "0", "TECH_GRAPH_HOME": str(home)}
     env.pop("TECH_GRAPH_STORE", None)
     outputs = {}
     for example in readme_examples():
