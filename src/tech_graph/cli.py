@@ -158,8 +158,10 @@ def finish_output() -> None:
     except BrokenPipeError:
         quiet_stdout()
     except OSError as exc:
+        from .errors import os_error
+
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(fail(exc))
+        sys.exit(fail(os_error(exc, "standard output")))
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

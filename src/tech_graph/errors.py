@@ -89,8 +89,8 @@ def os_error(exc: OSError, where: str | None = None, fix: str | None = None) -> 
 
 def _os_where(exc: OSError) -> str:
     name = exc.filename
-    if name is None:
-        return "input/output"
+    if name is None:  # most often standard output, written by click.echo
+        return "writing the output" if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else "input/output"
     text = os.fsdecode(name) if isinstance(name, bytes | str) else str(name)
     if exc.filename2 is not None:
         text += f" -> {os.fsdecode(exc.filename2)}"
