@@ -67,7 +67,7 @@ def main() -> None:
                        capture_output=True)
         env_store = f"TECH_GRAPH_STORE=oxigraph:{store} TECH_GRAPH_PROGRESS=0"
         rows = [
-            ("SELECT * | head -2", "raw pyoxigraph, first 2 rows",
+            ("SELECT * \\| head -2", "raw pyoxigraph, first 2 rows",
              run([sys.executable, "-c", RAW_HEAD, str(store)]),
              run(f"{env_store} {TECH_GRAPH} query 'SELECT * {{?s ?p ?o}}' | head -2", shell=True)),
             ("SELECT * as CSV, all rows", "raw pyoxigraph, read every row",
