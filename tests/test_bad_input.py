@@ -417,13 +417,15 @@ def dead_pid() -> int:
 
 
 def test_stale_temp_files_of_dead_processes_are_swept(workdir: Path) -> None:
-    stale = workdir / f".out.ttl.{dead_pid()}.tmp"
+    stale = workdir / f".out.ttl.tech-graph-{dead_pid()}.tmp"
     stale.write_text("half a file")
-    alive = workdir / f".other.ttl.{os.getpid()}.tmp"  # a live process's work in progress
+    alive = workdir / f".other.ttl.tech-graph-{os.getpid()}.tmp"  # a live process's work in progress
     alive.write_text("being written")
+    yours = workdir / f".notes.{dead_pid()}.tmp"  # not named like ours: never touched
+    yours.write_text("mine")
     assert tg("export", "-o", "out.ttl", cwd=workdir).returncode == 0
     assert not stale.exists()
-    assert alive.exists()
+    assert alive.exists() and yours.exists()
 
 
 def test_neo4j_folder_is_replaced_as_a_set(workdir: Path) -> None:

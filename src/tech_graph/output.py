@@ -4,7 +4,7 @@
 - A character device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written straight to:
   renaming over it would replace the device node.
 - A symlink is followed, so the file it points to is replaced and the link stays.
-- Temp files carry the process id (`.NAME.PID.tmp`); those of processes that died are swept.
+- Temp files carry the process id (`.NAME.tech-graph-PID.tmp`); those of processes that died are swept.
 - Several files (`write_folder`) go into a temp folder that is then renamed into place, so a
   kill never mixes old and new files.
 """
@@ -25,7 +25,7 @@ from typing import IO, Protocol
 
 from .errors import InputError, os_error
 
-_STALE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?:tmp|old)$")
+_STALE = re.compile(r"^\.(?P<name>.+)\.tech-graph-(?P<pid>\d+)\.(?:tmp|old)$")
 
 
 def write_output(target: str | Path, data: bytes | str | Iterable[bytes]) -> None:
@@ -86,7 +86,7 @@ def open_output(target: str | Path) -> Iterator[Sink]:
     if not folder.is_dir():
         raise InputError(f"cannot write {path}: folder {folder} does not exist; create it first")
     sweep_stale(folder)
-    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+    tmp = folder / f".{path.name}.tech-graph-{os.getpid()}.tmp"
     where = f"cannot write {path}"
     try:
         with _errors(where):
@@ -123,8 +123,8 @@ def write_folder(target: str | Path, files: Mapping[str, bytes]) -> list[str]:
             raise InputError(f"cannot write {folder}: it holds other files ({', '.join(others[:3])}); "
                              "give a new or empty folder, or a .zip name")
     sweep_stale(parent)
-    tmp = parent / f".{folder.name}.{os.getpid()}.tmp"
-    old = parent / f".{folder.name}.{os.getpid()}.old"
+    tmp = parent / f".{folder.name}.tech-graph-{os.getpid()}.tmp"
+    old = parent / f".{folder.name}.tech-graph-{os.getpid()}.old"
     with _errors(f"cannot write {folder}"):
         try:
             tmp.mkdir()
