@@ -331,6 +331,11 @@ def test_bad_input_gives_one_line(case: Case, workdir: Path) -> None:
     assert tree_hashes(workdir) == before, "the command changed files"
 
 
+def test_no_command_shows_the_help() -> None:
+    done = tg()
+    assert done.returncode == 0 and done.stdout.startswith(b"Usage: tech-graph") and not done.stderr
+
+
 def test_an_unexpected_error_is_one_internal_error_line() -> None:
     from tech_graph.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, report
 

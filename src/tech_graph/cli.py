@@ -127,6 +127,10 @@ class Group(click.Group):
 
 
 def usage_error(exc: click.UsageError) -> int:
+    no_args = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click 8.2+: `tech-graph` alone
+    if isinstance(exc, no_args) and exc.ctx is not None:
+        click.echo(exc.ctx.get_help())  # as click 8.1 did: the help, exit 0
+        return 0
     # click would print three lines (usage, hint, error); keep the house style of one.
     where = exc.ctx.command_path if exc.ctx else "tech-graph"
     click.echo(f"error: {exc.format_message().rstrip('.')}; see '{where} --help'", err=True)
