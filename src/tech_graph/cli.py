@@ -109,6 +109,9 @@ class Group(click.Group):
             code = exc.exit_code
         except click.UsageError as exc:  # an option of the group itself
             code = usage_error(exc)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            code = exc.exit_code
         except click.Abort:
             code = fail(KeyboardInterrupt())
         sys.exit(code if isinstance(code, int) else 0)
@@ -120,6 +123,9 @@ class Group(click.Group):
             raise
         except click.UsageError as exc:
             ctx.exit(usage_error(exc))
+        except click.ClickException as exc:  # e.g. click.FileError
+            click.echo(f"error: {exc.format_message()}", err=True)
+            ctx.exit(exc.exit_code)
         except BrokenPipeError:
             ctx.exit(quiet_stdout())
         except (Exception, KeyboardInterrupt) as exc:
