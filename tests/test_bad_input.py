@@ -195,6 +195,7 @@ CASES = [
     Case("stdin-garbage", ["--data", "-", "stats"], 2, "standard input:1:1", stdin=b"garbage"),
     Case("stdin-wrong-format", ["--data", "-", "--data-format", "nq", "stats"], 2, "invalid N-Quads",
          stdin=b"@prefix x: <http://x/> .\n"),
+    Case("stdin-twice", ["--data", "-", "query"], 2, "standard input holds --data -", stdin=b"<a> <b> <c> ."),
     Case("data-format-unknown", ["--data", "-", "--data-format", "csv", "stats"], 2, "unknown --data-format"),
     Case("home-nowhere", ["stats"], 2, "TECH_GRAPH_HOME", env={"TECH_GRAPH_HOME": "/nonexistent"}),
     # Queries.

@@ -227,6 +227,8 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
         text, where = read_query_file(file), file
     elif sparql and sparql != "-":
         text, where = sparql, "the query argument"
+    elif "-" in session().data:
+        raise InputError("standard input holds --data -; give the query as an argument, -f FILE or --name NAME")
     elif not sys.stdin.isatty():
         text, where = read_query_stdin(), "standard input"
     else:
