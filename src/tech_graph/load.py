@@ -105,9 +105,10 @@ def stdin_bytes() -> bytes:
 
 def sniff_format(data: bytes) -> str:
     """Standard input without --data-format: XML is RDF/XML, a JSON object or array is JSON-LD, else Turtle."""
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return "rdfxml" if head == b"<" and data.lstrip()[:2] in (b"<?", b"<r", b"<!") else (
-        "jsonld" if head in (b"{", b"[") else "turtle")
+    head = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:64]
+    if head.startswith((b"<?xml", b"<!", b"<rdf:RDF")):
+        return "rdfxml"
+    return "jsonld" if head[:1] in (b"{", b"[") else "turtle"
 
 
 def source_format(source: Source) -> tuple[ox.RdfFormat, str]:
