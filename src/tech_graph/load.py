@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import sys
 import zlib
 from collections.abc import Iterable, Sequence
@@ -108,7 +109,8 @@ def sniff_format(data: bytes) -> str:
     head = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:64]
     if head.startswith((b"<?xml", b"<!", b"<rdf:RDF")):
         return "rdfxml"
-    return "jsonld" if head[:1] in (b"{", b"[") else "turtle"
+    # A JSON-LD array holds objects; Turtle may start with a blank node, `[ <p> <o> ] .`
+    return "jsonld" if head[:1] == b"{" or re.match(rb"\[\s*(\{|\]\s*$)", head) else "turtle"
 
 
 def source_format(source: Source) -> tuple[ox.RdfFormat, str]:
