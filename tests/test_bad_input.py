@@ -380,6 +380,8 @@ def tg(*args: str, cwd: Path | None = None, **kwargs: object) -> subprocess.Comp
 def test_a_device_is_written_to_not_replaced(device: str) -> None:
     """As root a rename would replace the device node (or /dev/stdout's link) with a regular file."""
     before = os.lstat(device)
+    if device == "/dev/null" and not stat.S_ISCHR(before.st_mode):
+        pytest.skip("this machine's /dev/null is already a regular file (an older tool replaced it)")
     done = tg("query", ASK, "-o", device)
     assert done.returncode == 0, done.stderr
     after = os.lstat(device)
