@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from .errors import TechGraphError
 from .load import Source, bundled_sources, user_sources
 from .store import Select, Store, open_store
 
@@ -27,13 +26,14 @@ class Session:
     def __init__(self) -> None:
         self.store_spec: str | None = None
         self.data: list[str] = []
+        self.data_format: str | None = None
         self.timeout: float | None = None  # --timeout, else TECH_GRAPH_TIMEOUT, else the default (limits.py)
         self.max_memory: str | None = None
         self._store: Store | None = None
 
     @property
     def user_sources(self) -> list[Source]:
-        return user_sources(self.data)
+        return user_sources(self.data, self.data_format)
 
     @property
     def sources(self) -> list[Source]:
@@ -60,8 +60,13 @@ def _remember_limit(ctx: click.Context, param: click.Parameter, value: Any) -> N
         setattr(ctx.ensure_object(Session), str(param.name), value)
 
 
+def _remember_data_format(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(Session).data_format = value
+
+
 def graph_options(func: F) -> F:
-    """`--store`, `--data`, `--timeout` and `--max-memory`, accepted before or after the command name."""
+    """`--store`, `--data`, `--data-format`, `--timeout` and `--max-memory`, before or after the command name."""
     func = click.option(
         "--timeout", type=click.FloatRange(min=0, min_open=True), expose_value=False, callback=_remember_limit,
         help="Seconds a command may run before it is stopped [default: 600; serve: 10 per request]. "
@@ -73,8 +78,12 @@ def graph_options(func: F) -> F:
              "Env: TECH_GRAPH_MAX_MEMORY.",
     )(func)
     func = click.option(
-        "--data", multiple=True, type=click.Path(dir_okay=False), expose_value=False,
-        callback=_remember_data, help="Add your own RDF file (any common format); repeatable.",
+        "--data-format", expose_value=False, callback=_remember_data_format, metavar="FORMAT",
+        help="Format of --data - (standard input): turtle, nt, nq, trig, n3, jsonld, rdfxml; default: sniffed.",
+    )(func)
+    func = click.option(
+        "--data", multiple=True, type=click.Path(dir_okay=False, allow_dash=True), expose_value=False,
+        callback=_remember_data, help="Add your own RDF file (any common format, - for standard input); repeatable.",
     )(func)
     return click.option(
         "--store", expose_value=False, callback=_remember_store, envvar="TECH_GRAPH_STORE",
@@ -118,23 +127,84 @@ class BoundedCommand(click.Command):
 
 
 class Group(click.Group):
-    """Turns library errors into one line and an exit code, and ends quietly on a broken pipe."""
+    """The one error boundary: every failure becomes one line on standard error and an exit code.
+
+    Expected failures (bad input, a full disk, a server that is down) get `error: what; how to fix`;
+    anything else gets an `internal error` line. The codes are in errors.py and the README.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+            finish_output()
+        except click.exceptions.Exit as exc:  # --help, --version
+            code = exc.exit_code
+        except click.UsageError as exc:  # an option of the group itself
+            code = usage_error(exc)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            code = exc.exit_code
+        except click.Abort:
+            code = fail(KeyboardInterrupt())
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except TechGraphError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.Abort):
+            raise
         except click.UsageError as exc:
-            # click would print three lines (usage, hint, error); keep the house style of one.
-            where = exc.ctx.command_path if exc.ctx else "tech-graph"
-            click.echo(f"error: {exc.format_message().rstrip('.')}; see '{where} --help'", err=True)
+            ctx.exit(usage_error(exc))
+        except click.ClickException as exc:  # e.g. click.FileError
+            click.echo(f"error: {exc.format_message()}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
-            # Keep Python from complaining when it flushes stdout at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(0)
+            ctx.exit(quiet_stdout())
+        except (Exception, KeyboardInterrupt) as exc:
+            ctx.exit(fail(exc))
+
+
+def usage_error(exc: click.UsageError) -> int:
+    no_args = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click 8.2+: `tech-graph` alone
+    if isinstance(exc, no_args) and exc.ctx is not None:
+        click.echo(exc.ctx.get_help())  # as click 8.1 did: the help, exit 0
+        return 0
+    # click would print three lines (usage, hint, error); keep the house style of one.
+    where = exc.ctx.command_path if exc.ctx else "tech-graph"
+    click.echo(f"error: {exc.format_message().rstrip('.')}; see '{where} --help'", err=True)
+    return exc.exit_code
+
+
+def fail(exc: BaseException) -> int:
+    from .errors import DEBUG_ENV, report
+
+    if os.environ.get(DEBUG_ENV):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    line, code = report(exc)
+    click.echo(line, err=True)
+    return code
+
+
+def quiet_stdout() -> int:
+    """The reader went away (`| head`): end quietly, and keep Python from complaining at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def finish_output() -> None:
+    """Flush standard output inside the boundary, so a full disk or a closed pipe is one line too."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_stdout()
+    except OSError as exc:
+        from .errors import os_error
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(fail(os_error(exc, "standard output")))
 
 
 Group.command_class = BoundedCommand
@@ -157,7 +227,7 @@ def session() -> Session:
     return click.get_current_context().ensure_object(Session)
 
 
-def emit(output: str, text: str | bytes) -> None:
+def emit(output: str, text: str | bytes | Iterable[bytes]) -> None:
     from .output import write_output
 
     write_output(output, text)
@@ -179,10 +249,10 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     Example: tech-graph query --name regulatory-actions --format md
     """
     from .errors import InputError
-    from .query import named_query, read_query_file, run
+    from .query import named_query, read_query_file, read_query_stdin, run_stream
     from .rdfformats import RDF_FORMATS, serialize_triples
-    from .store import Ask
-    from .tables import SELECT_FORMATS, select_table
+    from .store import Ask, SelectStream
+    from .tables import SELECT_FORMATS, write_select
 
     given = [x for x in (sparql, file, name) if x is not None]
     if len(given) > 1:
@@ -193,25 +263,26 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
         text, where = read_query_file(file), file
     elif sparql and sparql != "-":
         text, where = sparql, "the query argument"
+    elif "-" in session().data:
+        raise InputError("standard input holds --data -; give the query as an argument, -f FILE or --name NAME")
     elif not sys.stdin.isatty():
-        text, where = sys.stdin.read(), "standard input"
+        text, where = read_query_stdin(), "standard input"
     else:
         raise InputError("no query: give one as an argument, with -f FILE, --name NAME or on standard input")
 
-    result = run(session().store, text, where)
-    if isinstance(result, Select):
+    result = run_stream(session().store, text, where)
+    if isinstance(result, SelectStream):
         fmt = fmt or ("table" if on_terminal() and output == "-" else "csv")
         if fmt not in SELECT_FORMATS:
             raise InputError(f"unknown format {fmt!r} for SELECT results; use one of {', '.join(SELECT_FORMATS)}")
-        render = SELECT_FORMATS[fmt]
-        text_out = select_table(result, max_width=80) if fmt == "table" and on_terminal() else render(result)
-        emit(output, text_out)
+        write_select(result, fmt, output, max_width=80 if fmt == "table" and on_terminal() else 0)
     elif isinstance(result, Ask):
         emit(output, ("true" if result.value else "false") + "\n")
     else:
         fmt = fmt or "turtle"
         if fmt not in RDF_FORMATS:
             raise InputError(f"unknown RDF format {fmt!r} for CONSTRUCT/DESCRIBE; use one of {', '.join(RDF_FORMATS)}")
+        assert not isinstance(result, Select)
         emit(output, serialize_triples(result.triples, fmt))
 
 
@@ -366,7 +437,15 @@ def export_command(fmt: str | None, include_ontology: bool, data_only: bool, net
     """
     from .dates import parse_user_date
     from .errors import InputError
-    from .export import EXPORTERS, ExportRequest, check_target, export, find_exporter, graph_selection, write_files
+    from .export import (
+        EXPORTERS,
+        ExportRequest,
+        check_target,
+        export_stream,
+        find_exporter,
+        graph_selection,
+        write_files,
+    )
     from .tables import as_table
 
     if list_formats:
@@ -379,7 +458,7 @@ def export_command(fmt: str | None, include_ontology: bool, data_only: bool, net
         raise InputError(f"--include-ontology and --data-only choose triples; {exp.name} is not an RDF format")
     excluded = graph_selection(include_ontology, data_only)
     until_date = parse_user_date(until, "--until").end if until else None
-    result = export(ExportRequest(session().store, excluded, network, until_date), exp)
+    result = export_stream(ExportRequest(session().store, excluded, network, until_date), exp)
     if isinstance(result, dict):
         for path in write_files(output, result):
             click.echo(f"wrote {path}", err=True)
@@ -590,6 +669,9 @@ def render(view: str, focus: str | None, depth: int, until: str | None, query_fi
     from .query import read_query_file
     from .render import render as render_graph
 
+    if output == "-" and on_terminal():
+        raise InputError("render writes a whole HTML page, not text for a terminal; give -o graph.html "
+                         "(or redirect: > graph.html)")
     store = session().store
     if query_file:
         if until or focus:
@@ -643,8 +725,10 @@ def build(out: str, sample: str) -> None:
         click.echo(f"{title}\n{select_table(Select(result.variables, result.rows[:10]))}")
     click.echo(f"Sample query: tech-graph query --name {sample}\n{select_table(run_named(s.store, sample), 60)}")
 
+    from .output import ensure_folder
+
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_folder(folder, "--out")
     events = tl.events(s.store)
     emit(str(folder / "timeline.html"), timeline_page(events, tl.event_classes(s.store)))
     page = render_graph(network.actor_network(s.store), title="tech-graph: who is connected to whom")
