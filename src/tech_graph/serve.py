@@ -33,8 +33,9 @@ import pyoxigraph as ox
 from . import serve_pages as pages
 from .assets import ASSETS
 from .errors import InputError, TechGraphError
-from .namespaces import PREFIXES, RDFS, TGR
+from .namespaces import GRAPH_DATA, PREFIXES, RDFS, TGR
 from .rdfformats import RDF_FORMATS, serialize_triples
+from .serve_description import service_description
 from .serve_guard import refused_keyword
 from .store import Ask, OxigraphStore, Select, Store, Term, Triples, sparql_syntax_error
 from .tables import select_csv, select_json, select_tsv
@@ -117,9 +118,23 @@ GRAPH_TYPES: dict[str, str] = {f.media_type: name for name, f in RDF_FORMATS.ite
 GRAPH_TYPES |= {"application/x-turtle": "turtle", "text/n3": "turtle", "application/xml": "rdfxml"}
 
 
-def accepted(accept: str) -> list[str]:
-    """Media types from an Accept header, best first (stable for equal q), q=0 dropped."""
-    ranked = []
+# `format=` values clients send instead of (or as well as) Accept: our names, common aliases and
+# media types. SPARQLWrapper sends json, xml, csv, tsv, turtle, n3, rdf+xml and json-ld, some of
+# them twice (name and media type), and the same value as output= and results=.
+RESULT_NAMES: dict[str, str] = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", **SELECT_TYPES}
+GRAPH_NAMES: dict[str, str] = {
+    "turtle": "turtle", "ttl": "turtle", "n3": "turtle",  # a Turtle document is also N3
+    "nt": "nt", "ntriples": "nt", "n-triples": "nt",
+    "jsonld": "jsonld", "json-ld": "jsonld", "json": "jsonld",
+    "rdfxml": "rdfxml", "rdf+xml": "rdfxml", "rdf/xml": "rdfxml", "xml": "rdfxml", "rdf": "rdfxml",
+    **GRAPH_TYPES,
+}
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def ranked(accept: str) -> list[tuple[str, float]]:
+    """(media type, q) from an Accept header, best first (stable for equal q), q=0 dropped."""
+    found = []
     for pos, part in enumerate(accept.split(",")):
         media, *opts = [p.strip() for p in part.split(";")]
         q = 1.0
@@ -130,17 +145,40 @@ def accepted(accept: str) -> list[str]:
                 except ValueError:
                     q = 0.0
         if media and q > 0:
-            ranked.append((-q, pos, media.lower()))
-    return [media for _, _, media in sorted(ranked)]
+            found.append((-q, pos, media.lower()))
+    return [(media, -q) for q, _, media in sorted(found)]
 
 
-def negotiate(accept: str, offered: dict[str, str], default: str, fmt: str | None = None) -> str:
-    """The format name to answer with, from `format=` or the Accept header; 406 if none fits."""
-    names = set(offered.values())
-    if fmt:
-        if fmt in names:
-            return fmt
-        raise HttpError(406, f"format={fmt} is not offered here; use one of {', '.join(sorted(names))}")
+def accepted(accept: str) -> list[str]:
+    """Media types from an Accept header, best first (stable for equal q), q=0 dropped."""
+    return [media for media, _q in ranked(accept)]
+
+
+def quality(accept: str, offered: Iterable[str]) -> float:
+    """The highest q the Accept header gives to any of `offered`, wildcards included (no header: 1)."""
+    if not accept.strip():
+        return 1.0
+    offered = set(offered)
+    best = 0.0
+    for media, q in ranked(accept):
+        kind = media.split("/")[0]
+        if media in offered or media == "*/*" or (media.endswith("/*") and any(o.startswith(kind + "/")
+                                                                            for o in offered)):
+            best = max(best, q)
+    return best
+
+
+def negotiate(accept: str, offered: dict[str, str], default: str, formats: Iterable[str] = (),
+              names: dict[str, str] | None = None) -> str:
+    """The format name to answer with, from a known `format=` value or else the Accept header; 406 if none fits.
+
+    A `format=` value the server does not know is ignored, so the Accept header decides.
+    """
+    known = names if names is not None else {name: name for name in offered.values()}
+    for value in formats:
+        name = known.get(value.strip().lower())
+        if name:
+            return name
     types = accepted(accept) or ["*/*"]
     for media in types:
         if media in offered:
@@ -220,11 +258,12 @@ class Runner:
                 raise self.too_slow()
         return out
 
-    def query(self, text: str, default_graphs: list[str], named_graphs: list[str]) -> Outcome:
+    def query(self, text: str, default_graphs: list[str], named_graphs: list[str],
+              base_iri: str | None = None) -> Outcome:
         def work(deadline: float) -> Outcome:
             start = time.monotonic()
             if isinstance(self.store, OxigraphStore):
-                result = self._oxigraph(self.store.inner, text, default_graphs, named_graphs, deadline)
+                result = self._oxigraph(self.store.inner, text, default_graphs, named_graphs, deadline, base_iri)
             else:
                 if default_graphs or named_graphs:
                     raise HttpError(400, "default-graph-uri and named-graph-uri need an oxigraph store")
@@ -237,8 +276,8 @@ class Runner:
         return self.run(work)
 
     def _oxigraph(self, inner: ox.Store, text: str, default_graphs: list[str], named_graphs: list[str],
-                  deadline: float) -> Select | Ask | Triples:
-        kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+                  deadline: float, base_iri: str | None = None) -> Select | Ask | Triples:
+        kwargs: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": base_iri}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         else:
@@ -259,7 +298,7 @@ class Runner:
         except (OSError, ValueError) as exc:
             raise HttpError(400, f"the query failed: {exc}") from None
 
-    def update(self, text: str) -> Outcome:
+    def update(self, text: str, base_iri: str | None = None) -> Outcome:
         store = self.store
         if not isinstance(store, OxigraphStore):
             raise HttpError(501, f"the store {store.spec} does not take updates through this server")
@@ -268,7 +307,7 @@ class Runner:
             start = time.monotonic()
             with self.lock:
                 try:
-                    store.inner.update(text, prefixes=PREFIXES)
+                    store.inner.update(text, prefixes=PREFIXES, base_iri=base_iri)
                 except SyntaxError as exc:
                     raise HttpError(400, str(sparql_syntax_error(exc, "the update"))) from None
                 except (OSError, ValueError) as exc:
@@ -309,6 +348,8 @@ class App:
         self.settings = settings or Settings()
         self.runner = Runner(store, self.settings.limits)
         self.bound_host = "127.0.0.1"
+        # The endpoint's URL: named in the service description and the base IRI of queries and updates.
+        self.endpoint = "http://127.0.0.1:8000/sparql"
         self.exports: dict[str, bytes] = {}
         self.export_lock = threading.Lock()
 
@@ -366,59 +407,95 @@ class App:
     # --- /sparql ---
 
     def sparql(self, request: Request) -> Response:
-        limits = self.settings.limits
-        params = request.params
         if request.method == "OPTIONS" and self.settings.cors:
             return Response(204)
-        if request.method == "GET":
-            if "update" in params:
-                raise HttpError(405, "send updates with POST", {"Allow": "POST"})
-        elif request.method == "POST":
-            ctype = request.header("content-type").split(";")[0].strip().lower()
-            body = request.body.decode("utf-8", errors="replace")
-            if ctype == "application/x-www-form-urlencoded":
-                params = {**params, **parse_qs(body, keep_blank_values=True)}
-            elif ctype == "application/sparql-query":
-                params = {**params, "query": [body]}
-            elif ctype == "application/sparql-update":
-                params = {**params, "update": [body]}
-            else:
-                raise HttpError(415, f"POST a query as application/x-www-form-urlencoded, application/sparql-query "
-                                     f"or application/sparql-update, not {ctype or 'no content type'}")
-        elif request.method == "HEAD":
-            pass
-        else:
-            raise HttpError(405, f"{request.method} is not allowed on /sparql; use GET or POST",
-                            {"Allow": "GET, POST, HEAD"})
+        params = self.protocol_params(request)
         queries, updates = params.get("query", []), params.get("update", [])
+        if not queries and not updates and request.method in ("GET", "HEAD"):
+            return self.service_description(request)
         if len(queries) + len(updates) != 1:
-            if not queries and not updates and "text/html" in request.header("accept"):
-                return Response(303, headers={"Location": "/"})
             raise HttpError(400, "give exactly one query= (or update=) parameter with a SPARQL query")
         text = (queries or updates)[0]
+        limits = self.settings.limits
         if len(text.encode()) > limits.max_request:
             raise HttpError(413, f"the query is longer than {limits.max_request} bytes")
         if not text.strip():
             raise HttpError(400, "the query is empty; give a SPARQL query")
+        graphs = dataset_params(params, "using-graph-uri" if updates else "default-graph-uri",
+                                "using-named-graph-uri" if updates else "named-graph-uri",
+                                "default-graph-uri" if updates else "using-graph-uri",
+                                "named-graph-uri" if updates else "using-named-graph-uri")
         refused = refused_keyword(text)
         if refused:
             raise HttpError(403, f"{refused} is refused: this server does not fetch other URLs "
                                  f"(federation and loading are off)")
         if updates:
             self.authorize_update(request)
-            self.runner.update(text)
+            self.runner.update(text, base_iri=self.endpoint)
             with self.export_lock:
                 self.exports.clear()
             return Response(204)
-        outcome = self.runner.query(text, params.get("default-graph-uri", []), params.get("named-graph-uri", []))
-        fmt = first(params, "format")
+        outcome = self.runner.query(text, graphs[0], graphs[1], base_iri=self.endpoint)
+        formats = params.get("format", [])
         result = outcome.result
         if isinstance(result, Triples):
-            name = negotiate(request.header("accept"), GRAPH_TYPES, "turtle", fmt)
+            name = negotiate(request.header("accept"), GRAPH_TYPES, "turtle", formats, GRAPH_NAMES)
             return Response(200, serialize_triples(result.triples, name), content_type(RDF_FORMATS[name].media_type),
                             {"Vary": "Accept"})
-        name = negotiate(request.header("accept"), SELECT_TYPES, "json", fmt)
+        name = negotiate(request.header("accept"), SELECT_TYPES, "json", formats, RESULT_NAMES)
         return Response(200, results_body(result, name), content_type(RESULT_MEDIA[name]), {"Vary": "Accept"})
+
+    def protocol_params(self, request: Request) -> dict[str, list[str]]:
+        """The protocol's parameters from the URL and, for a POST, the body (which must be UTF-8)."""
+        params = request.params
+        if request.method == "GET":
+            if "update" in params:
+                raise HttpError(405, "send updates with POST", {"Allow": "POST"})
+            return params
+        if request.method == "HEAD":
+            return params
+        if request.method != "POST":
+            raise HttpError(405, f"{request.method} is not allowed on /sparql; use GET or POST",
+                            {"Allow": "GET, POST, HEAD"})
+        media, *options = [part.strip() for part in request.header("content-type").split(";")]
+        media = media.lower()
+        for option in options:
+            key, _, value = option.partition("=")
+            if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+                raise HttpError(415, f"the request body is in {value.strip()}; send it as UTF-8 (charset=utf-8)")
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HttpError(400, f"the request body is not UTF-8 (byte {exc.start}); send it as UTF-8") from None
+        if media == "application/x-www-form-urlencoded":
+            return {**params, **parse_qs(body, keep_blank_values=True)}
+        if media == "application/sparql-query":
+            return {**params, "query": [body]}
+        if media == "application/sparql-update":
+            return {**params, "update": [body]}
+        raise HttpError(415, f"POST a query as application/x-www-form-urlencoded, application/sparql-query "
+                             f"or application/sparql-update, not {media or 'no content type'}")
+
+    def service_description(self, request: Request) -> Response:
+        """The SPARQL 1.1 Service Description (Turtle by default); the query page for a browser."""
+        accept = request.header("accept")
+        if quality(accept, HTML_TYPES) > quality(accept, GRAPH_TYPES):
+            return Response(303, headers={"Location": "/", "Vary": "Accept"})
+        name = negotiate(accept, GRAPH_TYPES, "turtle", request.params.get("format", []), GRAPH_NAMES)
+        limits = self.settings.limits
+        comment = (f"tech-graph serve: read-only unless started with --allow-update; SERVICE and LOAD are refused. "
+                   f"Each query may run {limits.timeout:g} s and return {limits.max_rows} rows; requests may be "
+                   f"{limits.max_request} bytes. Relative IRIs resolve against the endpoint's URL.")
+        triples = service_description(self.endpoint, self.named_graphs(), allow_update=self.settings.allow_update,
+                                      comment=comment)
+        return Response(200, serialize_triples(triples, name), content_type(RDF_FORMATS[name].media_type),
+                        {"Vary": "Accept"})
+
+    def named_graphs(self) -> list[str]:
+        if isinstance(self.store, OxigraphStore):
+            return [g.value for g in self.store.inner.named_graphs() if isinstance(g, ox.NamedNode)]
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }").rows
+        return [g.value for (g,) in rows if isinstance(g, ox.NamedNode)]
 
     def authorize_update(self, request: Request) -> None:
         token = self.settings.token
@@ -445,8 +522,8 @@ class App:
         if not is_safe_iri(iri):
             raise HttpError(404, f"not an IRI this server can show: {iri!r}")
         offered = {"text/html": "html", "application/xhtml+xml": "html", **GRAPH_TYPES}
-        fmt = first(request.params, "format")
-        name = negotiate(request.header("accept"), offered, "html", fmt)
+        name = negotiate(request.header("accept"), offered, "html", request.params.get("format", []),
+                         {"html": "html", **GRAPH_NAMES})
         if name != "html":
             result = self.runner.query(f"DESCRIBE <{iri}>", [], []).result
             assert isinstance(result, Triples)
@@ -611,9 +688,21 @@ def html(page: str, headers: dict[str, str] | None = None) -> Response:
     return Response(200, page.encode(), "text/html; charset=utf-8", headers or {})
 
 
-def first(params: dict[str, list[str]], name: str) -> str | None:
-    values = params.get(name)
-    return values[0] if values else None
+def dataset_params(params: dict[str, list[str]], default: str, named: str, *wrong: str) -> tuple[list[str], list[str]]:
+    """The graph IRIs of the dataset parameters `default` and `named`; 400 for a non-IRI or a misplaced one."""
+    for name in wrong:
+        if name in params:
+            right = {"default-graph-uri": "using-graph-uri", "named-graph-uri": "using-named-graph-uri"}
+            fix = right.get(name) or {v: k for k, v in right.items()}[name]
+            kind = "a query" if name.startswith("using") else "an update"
+            raise HttpError(400, f"{name} does not apply to {kind}; use {fix}")
+    graphs: tuple[list[str], list[str]] = (params.get(default, []), params.get(named, []))
+    for name, values in zip((default, named), graphs, strict=True):
+        for iri in values:
+            if not is_safe_iri(iri):
+                raise HttpError(400, f"{name}={iri!r} is not an absolute IRI; give a graph name such as "
+                                     f"{GRAPH_DATA}")
+    return graphs
 
 
 def text(term: Term | None) -> str:
@@ -704,6 +793,7 @@ def make_server(app: App, host: str = "127.0.0.1", port: int = 8000, quiet: bool
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port") from None
     app.bound_host = host
+    app.endpoint = url_of(server) + "sparql"
     return server
 
 
