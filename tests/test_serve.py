@@ -20,7 +20,8 @@ from tech_graph.namespaces import TGR
 from tech_graph.query import named_queries
 from tech_graph.rdfformats import RDF_FORMATS
 from tech_graph.serve import App, Running, Settings, start_in_thread
-from tech_graph.store import OxigraphStore, Select
+from tech_graph.store import OxigraphStore, Select, memory_store
+from tech_graph.update_dataset import UPDATES_GRAPH
 
 pytestmark = pytest.mark.server
 
@@ -328,3 +329,85 @@ def test_every_export_format_downloads_as_the_exporter_writes_it(server: Running
             assert data == expected
             if name in RDF_FORMATS:  # and it reads back as RDF
                 assert list(ox.parse(io.BytesIO(data), RDF_FORMATS[name].ox_format))
+
+
+# --- updates: the default graph is the same one queries see ------------------------------------
+
+TOKEN = "protocol-token"
+
+
+@pytest.fixture
+def writable() -> Iterator[Running]:
+    running = start_in_thread(App(memory_store(), Settings(allow_update=True, token=TOKEN)))
+    yield running
+    running.stop()
+
+
+def update(server: Running, text: str, **params: str) -> tuple[int, bytes]:
+    status, _h, body = fetch(server.url + "sparql?" + urlencode(params), text.encode(),
+                             {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"})
+    return status, body
+
+
+def ask(server: Running, text: str) -> bool:
+    status, _h, body = fetch(server.url + "sparql?" + urlencode({"query": text}))
+    assert status == 200, body
+    return bool(json.loads(body)["boolean"])
+
+
+def count(server: Running, where: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}"
+    status, _h, body = fetch(server.url + "sparql?" + urlencode({"query": query}))
+    assert status == 200, body
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_insert_data_without_graph_is_seen_and_delete_data_removes_it(writable: Running) -> None:
+    triple = 'tgr:alibaba rdfs:comment "inserted"'
+    assert update(writable, f"INSERT DATA {{ {triple} }}")[0] == 204
+    assert ask(writable, f"ASK {{ {triple} }}")  # in the default graph queries see
+    assert ask(writable, f"ASK {{ GRAPH <{UPDATES_GRAPH}> {{ {triple} }} }}")  # and where it was written
+    assert update(writable, f"DELETE {{ {triple} }} WHERE {{ {triple} }}")[0] == 204  # its WHERE sees it too
+    assert not ask(writable, f"ASK {{ {triple} }}")
+    assert update(writable, f"INSERT DATA {{ {triple} }} ; DELETE DATA {{ {triple} }}")[0] == 204
+    assert not ask(writable, f"ASK {{ {triple} }}")
+    assert update(writable, f"INSERT DATA {{ {triple} }} ; CLEAR DEFAULT")[0] == 204
+    assert not ask(writable, f"ASK {{ {triple} }}")
+    assert ask(writable, "ASK { tgr:alibaba rdfs:label ?l }")  # the loaded graphs are untouched
+
+
+def test_delete_insert_where_matches_the_same_default_graph_as_queries(writable: Running, store: OxigraphStore) -> None:
+    companies = count(writable, "?c a tg:Company")
+    assert companies > 0
+    assert update(writable, "INSERT { ?c tg:reviewed true } WHERE { ?c a tg:Company }")[0] == 204
+    assert count(writable, "?c tg:reviewed true") == companies
+    assert update(writable, "DELETE WHERE { ?c tg:reviewed ?any }")[0] == 204
+    assert count(writable, "?c tg:reviewed ?any") == 0
+    # GRAPH in the WHERE sees the named graphs, as in a query.
+    data = TGR.replace("id/", "graph/data")
+    assert update(writable, f"INSERT {{ ?c tg:reviewed 1 }} WHERE {{ GRAPH <{data}> {{ ?c a tg:Company }} }}")[0] == 204
+    assert count(writable, "?c tg:reviewed 1") == companies
+
+
+def test_using_graph_parameters_set_the_where_dataset(writable: Running) -> None:
+    ontology, data = TGR.replace("id/", "graph/ontology"), TGR.replace("id/", "graph/data")
+    text = "INSERT { ?c tg:seen 1 } WHERE { ?c a owl:Class }"
+    assert update(writable, text, **{"using-graph-uri": data})[0] == 204
+    assert count(writable, "?c tg:seen 1") == 0  # classes live in the ontology graph
+    assert update(writable, text, **{"using-graph-uri": ontology})[0] == 204
+    assert count(writable, "?c tg:seen 1") == count(writable, f"GRAPH <{ontology}> {{ ?c a owl:Class }}") > 0
+
+
+@pytest.mark.parametrize(("text", "params", "message"), [
+    ("WITH <urn:g> INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }", {"using-graph-uri": "urn:x"}, b"give one of the two"),
+    ("INSERT { ?s ?p ?o } USING <urn:g> WHERE { ?s ?p ?o }", {"using-named-graph-uri": "urn:x"},
+     b"give one of the two"),
+    ("INSERT DATA { <urn:a> <urn:b> 1 }", {"using-graph-uri": "not an IRI"}, b"not an absolute IRI"),
+    ("INSERT DATA { <urn:a> <urn:b> 1 }", {"default-graph-uri": "urn:x"}, b"use using-graph-uri"),
+    ("CLEAR XYZ", {}, b"SPARQL parser"),
+])
+def test_bad_update_datasets_are_400(writable: Running, text: str, params: dict[str, str], message: bytes) -> None:
+    status, body = update(writable, text, **params)
+    assert status == 400
+    assert message in body
+    assert not ask(writable, "ASK { <urn:a> ?p ?o }")

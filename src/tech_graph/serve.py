@@ -39,6 +39,7 @@ from .serve_description import service_description
 from .serve_guard import refused_keyword
 from .store import Ask, OxigraphStore, Select, Store, Term, Triples, sparql_syntax_error
 from .tables import select_csv, select_json, select_tsv
+from .update_dataset import with_dataset
 
 TOKEN_ENV = "TECH_GRAPH_TOKEN"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
@@ -431,6 +432,7 @@ class App:
                                  f"(federation and loading are off)")
         if updates:
             self.authorize_update(request)
+            text = with_dataset(text, self.named_graphs(), graphs[0], graphs[1], base=self.endpoint)
             self.runner.update(text, base_iri=self.endpoint)
             with self.export_lock:
                 self.exports.clear()
