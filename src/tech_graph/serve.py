@@ -35,6 +35,7 @@ from .assets import ASSETS
 from .errors import InputError, TechGraphError
 from .namespaces import GRAPH_DATA, PREFIXES, RDFS, TGR
 from .rdfformats import RDF_FORMATS, serialize_triples
+from .serve_description import serialize as describe
 from .serve_description import service_description
 from .serve_guard import refused_keyword
 from .store import Ask, OxigraphStore, Select, Store, Term, Triples, sparql_syntax_error
@@ -490,7 +491,7 @@ class App:
                    f"{limits.max_request} bytes. Relative IRIs resolve against the endpoint's URL.")
         triples = service_description(self.endpoint, self.named_graphs(), allow_update=self.settings.allow_update,
                                       comment=comment)
-        return Response(200, serialize_triples(triples, name), content_type(RDF_FORMATS[name].media_type),
+        return Response(200, describe(triples, name), content_type(RDF_FORMATS[name].media_type),
                         {"Vary": "Accept"})
 
     def named_graphs(self) -> list[str]:

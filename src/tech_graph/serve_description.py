@@ -16,6 +16,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from .namespaces import RDF, RDFS
+from .rdfformats import serialize_triples
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -24,6 +25,16 @@ FORMATS = "http://www.w3.org/ns/formats/"
 RESULT_FORMAT_IRIS = {"json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
                       "tsv": "SPARQL_Results_TSV"}
 GRAPH_FORMAT_IRIS = {"turtle": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "rdfxml": "RDF_XML"}
+
+
+PREFIXES = {"sd": SD, "formats": FORMATS, "rdfs": RDFS}
+
+
+def serialize(triples: list[ox.Triple], name: str) -> bytes:
+    """The description in a triple format; Turtle with the sd: and formats: prefixes, to be read by people."""
+    if name == "turtle":
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+    return serialize_triples(triples, name)
 
 
 def service_description(endpoint: str, named_graphs: Iterable[str], *, allow_update: bool,
@@ -57,4 +68,5 @@ def service_description(endpoint: str, named_graphs: Iterable[str], *, allow_upd
         triples += [ox.Triple(dataset, sd("namedGraph"), node), ox.Triple(node, a, sd("NamedGraph")),
                     ox.Triple(node, sd("name"), ox.NamedNode(iri)), ox.Triple(node, sd("graph"), graph),
                     ox.Triple(graph, a, sd("Graph"))]
-    return triples
+    first = {service: 0, dataset: 1, default: 2}
+    return sorted(triples, key=lambda t: first.get(t.subject, 3))  # stable: one block per subject in Turtle
