@@ -20,8 +20,8 @@ from tech_graph.namespaces import TGR
 from tech_graph.query import named_queries
 from tech_graph.rdfformats import RDF_FORMATS
 from tech_graph.serve import App, Running, Settings, start_in_thread
+from tech_graph.sparql_dataset import UPDATES_GRAPH
 from tech_graph.store import OxigraphStore, Select, memory_store
-from tech_graph.update_dataset import UPDATES_GRAPH
 
 pytestmark = pytest.mark.server
 
@@ -233,6 +233,18 @@ def test_bad_dataset_parameters_are_400(server: Running, param: str, value: str)
     assert body.startswith(f"error: {param}".encode())
 
 
+@pytest.mark.parametrize(("query", "value"), [
+    ("ASK FROM <https://w3id.org/tech-graph/graph/ontology> { ?c a owl:Class }", True),
+    ("ASK FROM <https://w3id.org/tech-graph/graph/ontology> { ?c a tg:Company }", False),  # companies are data
+    ("ASK FROM NAMED <https://w3id.org/tech-graph/graph/data> { ?c a tg:Company }", False),  # empty default graph
+    ("ASK { ?c a tg:Company }", True),
+])
+def test_from_in_the_query_chooses_its_dataset(server: Running, query: str, value: bool) -> None:
+    status, _h, body = fetch(server.url + "sparql?" + urlencode({"query": query}))
+    assert status == 200, body
+    assert json.loads(body)["boolean"] is value
+
+
 def test_default_and_named_graph_parameters(server: Running) -> None:
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a owl:Class }"
     url = server.url + "sparql?" + urlencode({"query": query, "default-graph-uri": TGR.replace("id/", "graph/data")})
@@ -406,7 +418,7 @@ def test_using_graph_parameters_set_the_where_dataset(writable: Running) -> None
     ("INSERT DATA { <urn:a> <urn:b> 1 }", {"default-graph-uri": "urn:x"}, b"use using-graph-uri"),
     ("CLEAR XYZ", {}, b"SPARQL parser"),
 ])
-def test_bad_update_datasets_are_400(writable: Running, text: str, params: dict[str, str], message: bytes) -> None:
+def test_bad_sparql_datasets_are_400(writable: Running, text: str, params: dict[str, str], message: bytes) -> None:
     status, body = update(writable, text, **params)
     assert status == 400
     assert message in body

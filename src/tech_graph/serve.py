@@ -38,9 +38,9 @@ from .rdfformats import RDF_FORMATS, serialize_triples
 from .serve_description import serialize as describe
 from .serve_description import service_description
 from .serve_guard import refused_keyword
+from .sparql_dataset import declares_dataset, with_dataset
 from .store import Ask, OxigraphStore, Select, Store, Term, Triples, sparql_syntax_error
 from .tables import select_csv, select_json, select_tsv
-from .update_dataset import with_dataset
 
 TOKEN_ENV = "TECH_GRAPH_TOKEN"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
@@ -283,7 +283,7 @@ class Runner:
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         else:
-            kwargs["use_default_graph_as_union"] = True
+            kwargs["use_default_graph_as_union"] = not declares_dataset(text)
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:

@@ -1,6 +1,8 @@
-"""The dataset of a SPARQL update on `tech-graph serve`: one default graph for queries and updates.
+"""The dataset of a SPARQL query or update on `tech-graph serve`: one default graph for both.
 
-Queries see as their default graph the union of every graph in the store. Updates see the same:
+Queries see as their default graph the union of every graph in the store, unless they name
+their own dataset (FROM, FROM NAMED) or the request does (default-graph-uri, named-graph-uri).
+Updates see the same union:
 
 - the WHERE of DELETE/INSERT (and DELETE WHERE) matches that union, with every named graph
   available to GRAPH, unless the update names its own dataset (USING, USING NAMED, WITH) or the
@@ -72,6 +74,21 @@ def tokens(text: str) -> list[Token]:
 
 def keyword(tok: Token, *words: str) -> bool:
     return tok.kind == "word" and tok.depth == 0 and tok.text.upper() in words
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether a query names its own dataset with FROM or FROM NAMED, as rdflib's parser reads it.
+
+    pyoxigraph's union default graph would override FROM, so such a query runs without it.
+    """
+    if "from" not in query.lower() and "\\u" not in query.lower():
+        return False  # no FROM hides in a text without the word or a \u escape
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        return "datasetClause" in parseQuery(query)[1]
+    except Exception:
+        return False  # the engine reports the syntax error
 
 
 def operations(text: str) -> list[tuple[int, int]]:
