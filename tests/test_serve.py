@@ -423,3 +423,19 @@ def test_bad_sparql_datasets_are_400(writable: Running, text: str, params: dict[
     assert status == 400
     assert message in body
     assert not ask(writable, "ASK { <urn:a> ?p ?o }")
+
+
+def test_updates_keep_their_meaning_around_strings_comments_and_names(writable: Running) -> None:
+    """The clauses go where rdflib's parser confirms them, whatever the text looks like."""
+    companies = count(writable, "?c a tg:Company")
+    tricky = ('prefix where: <urn:where#>\n'
+              'insert { ?c where:using "WHERE { ; } USING" } # WHERE ; DELETE\n'
+              'where { ?c a tg:Company } ;\n'
+              "insert data { where:x where:with 'a;b{' }")
+    assert update(writable, tricky)[0] == 204
+    assert count(writable, '?c <urn:where#using> "WHERE { ; } USING"') == companies
+    assert ask(writable, "ASK { <urn:where#x> <urn:where#with> 'a;b{' }")
+    assert update(writable, "PREFIX w: <urn:where#> DELETE WHERE { ?c w:using ?v } ; DELETE DATA { w:x w:with 'a;b{' }"
+                  )[0] == 204
+    assert count(writable, "?c <urn:where#using> ?v") == 0
+    assert not ask(writable, "ASK { <urn:where#x> ?p ?o }")
