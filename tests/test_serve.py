@@ -130,8 +130,14 @@ def test_problems_are_answered_with_their_own_codes(server: Running) -> None:
     assert fetch(server.url + "nowhere")[0] == 404
 
 
-def test_a_browser_asking_the_endpoint_without_a_query_goes_to_the_query_page(server: Running) -> None:
-    status, _headers, body = fetch(server.url + "sparql", headers={"Accept": "text/html"})
+@pytest.mark.parametrize("accept", [
+    "text/html",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",  # Firefox
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+    "application/signed-exchange;v=b3;q=0.7",  # Chromium
+])
+def test_a_browser_asking_the_endpoint_without_a_query_goes_to_the_query_page(server: Running, accept: str) -> None:
+    status, _headers, body = fetch(server.url + "sparql", headers={"Accept": accept})
     assert status == 200  # urllib followed the 303
     assert BeautifulSoup(body, "html.parser").find(id="query") is not None
 
