@@ -27,6 +27,8 @@ class Session:
     def __init__(self) -> None:
         self.store_spec: str | None = None
         self.data: list[str] = []
+        self.timeout: float | None = None  # --timeout, else TECH_GRAPH_TIMEOUT, else the default (limits.py)
+        self.max_memory: str | None = None
         self._store: Store | None = None
 
     @property
@@ -53,8 +55,23 @@ def _remember_data(ctx: click.Context, _param: click.Parameter, value: tuple[str
     ctx.ensure_object(Session).data.extend(value)
 
 
+def _remember_limit(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is not None:
+        setattr(ctx.ensure_object(Session), str(param.name), value)
+
+
 def graph_options(func: F) -> F:
-    """`--store` and `--data`, accepted before or after the command name."""
+    """`--store`, `--data`, `--timeout` and `--max-memory`, accepted before or after the command name."""
+    func = click.option(
+        "--timeout", type=click.FloatRange(min=0, min_open=True), expose_value=False, callback=_remember_limit,
+        help="Seconds a command may run before it is stopped [default: 600; serve: 10 per request]. "
+             "Env: TECH_GRAPH_TIMEOUT.",
+    )(func)
+    func = click.option(
+        "--max-memory", metavar="SIZE", expose_value=False, callback=_remember_limit,
+        help="Memory a command may use, e.g. 4G or 512M [default: 4G; serve: 1G per request]. "
+             "Env: TECH_GRAPH_MAX_MEMORY.",
+    )(func)
     func = click.option(
         "--data", multiple=True, type=click.Path(dir_okay=False), expose_value=False,
         callback=_remember_data, help="Add your own RDF file (any common format); repeatable.",
@@ -76,6 +93,22 @@ def on_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+class BoundedCommand(click.Command):
+    """Runs a command in a child process that is stopped at its deadline or memory budget, or by Ctrl-C.
+
+    `serve` bounds each request instead, in its own workers.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if self.name == "serve":
+            return super().invoke(ctx)
+        from .bounded import run_command
+        from .limits import budget
+
+        s = ctx.ensure_object(Session)
+        return run_command(lambda: super(BoundedCommand, self).invoke(ctx), budget(s.timeout, s.max_memory))
+
+
 class Group(click.Group):
     """Turns library errors into one line and an exit code, and ends quietly on a broken pipe."""
 
@@ -94,6 +127,9 @@ class Group(click.Group):
             # Keep Python from complaining when it flushes stdout at exit.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(0)
+
+
+Group.command_class = BoundedCommand
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -370,25 +406,35 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
 @click.option("--allow-update", is_flag=True, help="Take SPARQL Update from clients that send the token.")
 @click.option("--token", envvar="TECH_GRAPH_TOKEN", help="Bearer token for updates. Env: TECH_GRAPH_TOKEN.")
 @click.option("--cors", metavar="ORIGIN", help="Let pages from ORIGIN call the endpoint (CORS is off by default).")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per query.")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Query worker processes at once; a quarter of them serve cross-site pages.")
+@click.option("--queue-wait", default=5.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds a request waits for a free worker before 503 with Retry-After.")
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(1), help="Result rows per query.")
 @click.option("--max-request", default=100_000, show_default=True, type=click.IntRange(100),
               help="Bytes per query or request body.")
 @graph_options
-def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str | None, timeout: float,
-          max_rows: int, max_request: int) -> None:
+def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str | None, workers: int,
+          queue_wait: float, max_rows: int, max_request: int) -> None:
     """Serve the query page, entity pages, downloads and a SPARQL 1.1 endpoint.
 
-    Read-only and on loopback unless told otherwise; SERVICE and LOAD are refused.
+    Read-only and on loopback unless told otherwise. SERVICE and LOAD are refused, and so
+    are POSTs from pages on other sites. Each request (query, update, entity page or
+    download) runs in a worker process with no network that is stopped after --timeout
+    (10 s, counted from its arrival) or when it needs more than --max-memory (1G).
 
     Example: tech-graph serve --port 8000
     """
+    from .limits import budget
     from .serve import App, Limits, Settings, check_options, make_server, serve_forever
 
     for warning in check_options(host, allow_update, token):
         click.echo(f"warning: {warning}", err=True)
-    limits = Limits(timeout=timeout, max_rows=max_rows, max_request=max_request)
-    app = App(session().store, Settings(limits, allow_update=allow_update, token=token, cors=cors))
+    s = session()
+    per_request = budget(s.timeout, s.max_memory, serve=True)
+    limits = Limits(timeout=per_request.timeout, max_memory=per_request.memory, max_rows=max_rows,
+                    max_request=max_request, max_running=workers, queue_wait=queue_wait)
+    app = App(s.store, Settings(limits, allow_update=allow_update, token=token, cors=cors))
     serve_forever(make_server(app, host, port), lambda line: click.echo(line, err=True))
 
 
