@@ -174,6 +174,12 @@ def test_the_endpoint_without_a_query_describes_itself(server: Running, store: O
     assert graph.value(dataset, SD.defaultGraph) is not None
 
 
+def test_the_description_names_the_url_the_client_used(server: Running) -> None:
+    url = server.url.replace("127.0.0.1", "localhost") + "sparql"
+    graph = rdflib.Graph().parse(data=fetch(url)[2], format="turtle")
+    assert (None, SD.endpoint, rdflib.URIRef(url)) in graph
+
+
 def test_every_result_format_the_description_names_is_served(server: Running) -> None:
     """Each sd:resultFormat, asked for by its media type, is what comes back."""
     media = {"SPARQL_Results_JSON": "application/sparql-results+json", "SPARQL_Results_XML":

@@ -643,8 +643,12 @@ class App:
         limits = self.settings.limits
         comment = (f"tech-graph serve: read-only unless started with --allow-update; SERVICE and LOAD are refused. "
                    f"Limits: {limits.describe()}; requests up to {limits.max_request:,} bytes. "
-                   "Relative IRIs resolve against the endpoint's URL.")
-        triples = service_description(self.endpoint, self.named_graphs(), allow_update=self.settings.allow_update,
+                   f"Relative IRIs resolve against <{self.endpoint}>.")
+        # sd:endpoint is the URL this client dereferenced (the Recommendation's one MUST), which may
+        # name the host differently (localhost) from the address the server bound.
+        host = request.header("host")
+        seen = f"http://{host}/sparql" if host and is_safe_iri(f"http://{host}/sparql") else self.endpoint
+        triples = service_description(seen, self.named_graphs(), allow_update=self.settings.allow_update,
                                       comment=comment)
         return Response(200, describe(triples, name), content_type(RDF_FORMATS[name].media_type),
                         {"Vary": "Accept"})
