@@ -8,11 +8,10 @@ that can be killed. The parent never runs it, so the parent never dies from it.
   back through pipes (so click's CliRunner still sees them), Ctrl-C kills it at once.
 - `Pool` serves many requests. A *zygote* is forked from the loaded store before any thread
   starts (forking a threaded process can copy a held lock into the child), cuts itself off
-  the network, and forks one worker per job. A fresh worker per job means no state leaks
-  between requests and a killed one costs nothing to replace; the fork is about a millisecond.
-  The worker writes its answer into an unlinked temporary file and hands the open file back
-  over a Unix socket, so big answers never sit in the parent's memory and a slow client never
-  holds a worker.
+  the network, and forks workers on demand. A worker answers jobs one at a time; at a deadline
+  it is killed and a fresh fork takes its place. It writes each answer into an unlinked
+  temporary file and hands the open file back over a Unix socket, so big answers never sit in
+  the parent's memory and a slow client never holds a worker.
 
 Each child caps its address space (RLIMIT_AS) at its size at start plus the memory budget,
 arms a timer that kills it a second after its deadline (the parent kills it at the deadline),
@@ -28,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import io
 import os
 import pickle
@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
 from .errors import TechGraphError
@@ -125,7 +126,9 @@ def _arm(seconds: float) -> None:
 
 
 def _quiet_rust() -> None:
+    """No backtraces from a Rust abort, nor from faulthandler (pytest turns it on): the parent reports it."""
     os.environ["RUST_BACKTRACE"] = "0"
+    faulthandler.disable()
 
 
 # --- exceptions across the process boundary ------------------------------------------------------
@@ -147,8 +150,13 @@ def pack_error(exc: BaseException) -> tuple[Any, ...]:
 
 def unpack_error(packed: tuple[Any, ...]) -> BaseException:
     _tag, cls, args, state = packed
+    # Not cls(*args): a class whose __init__ builds its message from other values would misread it.
+    # The nearest built-in base's __init__ fills what C keeps outside __dict__ (OSError.errno, SyntaxError.msg).
     try:
-        exc: BaseException = cls(*args)
+        exc: BaseException = cls.__new__(cls, *args)  # OSError reads its errno and strerror here
+        builtin = next(c for c in cls.__mro__ if c.__module__ == "builtins")
+        if not issubclass(builtin, OSError):
+            builtin.__init__(exc, *args)  # SyntaxError reads its msg here
     except Exception:
         exc = cls.__new__(cls)
         exc.args = args
@@ -212,11 +220,21 @@ def _fd_of(stream: Any) -> int | None:
         return None
 
 
+def threads() -> int:
+    """Threads in this process, native ones (RocksDB's) included."""
+    return len(os.listdir("/proc/self/task"))
+
+
 def run_command(work: Callable[[], T], budget: Budget, what: str = "the command") -> T:
     """Run `work` in a forked child under `budget`; its output, result and exceptions come back here.
 
-    Ctrl-C kills the child and raises `Stopped` with exit code 130.
+    Ctrl-C kills the child and raises `Stopped` with exit code 130. The command line is one
+    thread when it gets here; a process with more (a test run that opened a disk store or
+    started a server) runs `work` in place, unbounded, because a fork would copy their locks
+    but not the threads (RocksDB's background threads, for one, and a flush then waits forever).
     """
+    if threads() > 1:
+        return work()
     out_tty = sys.stdout.isatty()
     relay_out = _fd_of(sys.stdout) != 1  # click's CliRunner (or a caller) replaced sys.stdout
     err_tty = sys.stderr.isatty()
@@ -358,79 +376,140 @@ def _kill(pid: int) -> None:
 Job = Callable[..., Any]  # job(state, spool, *args) -> a small picklable value
 
 
+@dataclass
+class _Worker:
+    pid: int
+    pidfd: int
+    sock: socket.socket
+    err_r: int
+    generation: int
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            if self.pidfd >= 0:  # a pidfd cannot hit a reused pid
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+        for fd in (self.pidfd, self.err_r):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.sock.close()
+
+
 class Pool:
     """Runs jobs in workers forked from a zygote that holds `state` (the loaded store).
 
     Make it before any thread starts. `run` blocks its calling thread until the job ends,
-    is killed at its deadline, or dies; many threads may call it at once.
+    is killed at its deadline, or dies; many threads may call it at once (the caller bounds
+    how many). A worker that finished a job in time waits for the next one; one that was
+    killed, or grew by more than half its budget, is replaced by a fresh fork.
     """
 
-    def __init__(self, state: Any, *, isolate: bool = True, warm: Callable[[], None] | None = None) -> None:
+    def __init__(self, state: Any, *, budget: Budget, isolate: bool = True,
+                 warm: Callable[[], None] | None = None) -> None:
+        self.budget = budget
         self._ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one conversation with the zygote at a time
+        self._idle: list[_Worker] = []
+        self._idle_lock = threading.Lock()
+        self._generation = 0  # bumped by `apply`: older workers hold the store as it was
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             self._ctl.close()
-            _zygote(theirs, state, isolate, warm)
+            _zygote(theirs, state, budget, isolate, warm)
         theirs.close()
         self.zygote = pid
         self.network_cut: bool = receive(self._ctl)[0]
 
     def close(self) -> None:
-        self._ctl.close()  # the zygote reads EOF and exits; its workers die with it
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.kill()
+        self._ctl.close()  # the zygote reads EOF and exits; any busy worker dies with it
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.zygote, 0)
 
-    def run(self, job: Job, args: tuple[Any, ...], budget: Budget, deadline: float,
-            what: str = "the query") -> tuple[Any, IO[bytes]]:
-        """(job's value, the file it wrote, at its start). Raises the job's exception or `Stopped`."""
+    def _spawn(self, what: str) -> _Worker:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         err_r, err_w = os.pipe()
-        pidfd = -1
         try:
             with self._lock:
+                generation = self._generation
                 try:
                     send(self._ctl, ("spawn",), [theirs.fileno(), err_w])
                     pid = receive(self._ctl)[0]
                 except (OSError, EOFError):
                     raise died(what, "the server's query workers are gone; restart the server") from None
+        except BaseException:
+            ours.close()
+            os.close(err_r)
+            raise
+        finally:
             theirs.close()
             os.close(err_w)
-            err_w = -1
-            with contextlib.suppress(OSError):
-                pidfd = os.pidfd_open(pid)
+        os.set_blocking(err_r, False)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:  # Linux before 5.3
+            pidfd = -1
+        return _Worker(pid, pidfd, ours, err_r, generation)
+
+    def _take(self, what: str) -> _Worker:
+        with self._idle_lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.generation == self._generation:
+                    return worker
+                worker.kill()
+        return self._spawn(what)
+
+    def run(self, job: Job, args: tuple[Any, ...], deadline: float, what: str = "the query",
+            reuse: bool = True) -> tuple[Any, IO[bytes]]:
+        """(job's value, the file it wrote, at its start). Raises the job's exception or `Stopped`.
+
+        `reuse=False` for a job that changes the worker's copy of the state.
+        """
+        worker = self._take(what)
+        keep = False
+        try:
             left = deadline - time.monotonic()
-            send(ours, (job, args, Budget(left, budget.memory)))
-            ours.settimeout(max(left, 0.001))
             try:
-                packed, fds = receive(ours)
+                worker.sock.settimeout(max(left, 0.001))
+                send(worker.sock, (job, args, left))
             except TimeoutError:
-                raise timed_out(what, budget) from None
+                raise timed_out(what, self.budget) from None
+            except OSError:  # an idle worker that died meanwhile (the kernel's OOM killer): take a fresh one
+                worker.kill()
+                worker = self._spawn(what)
+                worker.sock.settimeout(max(left, 0.001))
+                send(worker.sock, (job, args, left))
+            try:
+                (packed, retire), fds = receive(worker.sock)
+            except TimeoutError:
+                raise timed_out(what, self.budget) from None
             except (EOFError, OSError):
-                raise self._death(err_r, what, budget, deadline) from None
-            if packed[0] == "memory":
-                for fd in fds:
-                    os.close(fd)
-                raise out_of_memory(what, budget)
+                raise self._death(worker.err_r, what, deadline) from None
+            keep = reuse and not retire
             if packed[0] != "ok":
                 for fd in fds:
                     os.close(fd)
+                if packed[0] == "memory":
+                    keep = False
+                    raise out_of_memory(what, self.budget)
                 raise unpack_error(packed)
             spool = os.fdopen(fds[0], "rb")
             spool.seek(0)
             return packed[1], spool
         finally:
-            if pidfd >= 0:
-                with contextlib.suppress(OSError):
-                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                os.close(pidfd)
-            ours.close()
-            theirs.close()
-            os.close(err_r)
-            if err_w >= 0:
-                os.close(err_w)
+            if keep:
+                with self._idle_lock:
+                    self._idle.append(worker)
+            else:
+                worker.kill()
 
     def apply(self, job: Callable[..., Any], args: tuple[Any, ...]) -> None:
         """Run `job(state, *args)` in the zygote itself, so later workers see what it changed.
@@ -440,31 +519,31 @@ class Pool:
         with self._lock:
             send(self._ctl, ("apply", job, args))
             packed = receive(self._ctl)[0]
+            self._generation += 1
         if packed[0] != "ok":
             raise unpack_error(packed)
 
-    @staticmethod
-    def _death(err_r: int, what: str, budget: Budget, deadline: float) -> Stopped:
-        os.set_blocking(err_r, False)
+    def _death(self, err_r: int, what: str, deadline: float) -> Stopped:
         try:
             said = os.read(err_r, 1 << 16)
         except OSError:
             said = b""
         if _RUST_OOM in said:
-            return out_of_memory(what, budget)
+            return out_of_memory(what, self.budget)
         if time.monotonic() >= deadline - 0.05:
-            return timed_out(what, budget)
+            return timed_out(what, self.budget)
         if not said.strip():
             return died(what, "the worker was killed")
         last = said.decode("utf-8", "replace").strip().splitlines()[-1][:200]
         return died(what, last)
 
 
-def _zygote(ctl: socket.socket, state: Any, isolate: bool, warm: Callable[[], None] | None) -> None:
+def _zygote(ctl: socket.socket, state: Any, budget: Budget, isolate: bool, warm: Callable[[], None] | None) -> None:
     try:
         die_with_parent()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server to handle
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
+        _quiet_rust()
         global _cut_here
         cut = _cut_here = cut_network() if isolate else False
         if warm is not None:
@@ -479,7 +558,7 @@ def _zygote(ctl: socket.socket, state: Any, isolate: bool, warm: Callable[[], No
                 pid = os.fork()
                 if pid == 0:
                     ctl.close()
-                    _worker(state, socket.socket(fileno=fds[0]), fds[1])
+                    _worker(state, socket.socket(fileno=fds[0]), fds[1], budget)
                 for fd in fds:
                     os.close(fd)
                 send(ctl, pid)
@@ -495,29 +574,38 @@ def _zygote(ctl: socket.socket, state: Any, isolate: bool, warm: Callable[[], No
         os._exit(0)
 
 
-def _worker(state: Any, sock: socket.socket, err_w: int) -> None:
-    packed: tuple[Any, ...] = ("memory",)
-    spool: IO[bytes] | None = None
+def _worker(state: Any, sock: socket.socket, err_w: int, budget: Budget) -> None:
+    """Answer jobs until the parent hangs up, or until this process has grown too much to be trusted."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
         die_with_parent()
         os.dup2(err_w, 2)
         os.close(err_w)
-        _quiet_rust()
-        (job, args, budget), _ = receive(sock)
-        _arm(budget.timeout)
+        start = vm_size()
         cap_memory(budget.memory)
-        spool = tempfile.TemporaryFile(prefix="tech-graph-")  # noqa: SIM115 - handed to the parent, then _exit
-        try:
-            packed = ("ok", job(state, spool, *args))
-            spool.flush()
-        except MemoryError:
-            packed = ("memory",)
-        except BaseException as exc:
-            packed = pack_error(exc)
-        send(sock, packed, [spool.fileno()] if packed[0] == "ok" else [])
+        while True:
+            try:
+                (job, args, seconds), _ = receive(sock)
+            except (EOFError, OSError):
+                break
+            signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.01) + 1.0)  # SIGALRM's default kills
+            packed: tuple[Any, ...] = ("memory",)
+            spool = tempfile.TemporaryFile(prefix="tech-graph-")  # noqa: SIM115 - handed to the parent
+            try:
+                packed = ("ok", job(state, spool, *args))
+                spool.flush()
+            except MemoryError:
+                packed = ("memory",)
+            except BaseException as exc:
+                packed = pack_error(exc)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            retire = vm_size() - start > budget.memory // 2
+            send(sock, (packed, retire), [spool.fileno()] if packed[0] == "ok" else [])
+            spool.close()
+            if retire:
+                break
     except BaseException:
-        with contextlib.suppress(BaseException):
-            send(sock, packed)
+        pass
     finally:
         os._exit(0)

@@ -257,6 +257,29 @@ def validate() -> None:
 
 
 @cli.command()
+@click.option("--uncited", is_flag=True, help="List only the sentences that no excerpt cites.")
+@click.option("--html", "html_file", help="Also write the article with cited passages highlighted (offline HTML).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option
+@graph_options
+def coverage(uncited: bool, html_file: str | None, fmt: str, output: str) -> None:
+    """Show which sentences of each source text are cited, and by which facts.
+
+    Prints each document's cited share, then every sentence (+ cited, - not)
+    with the facts citing it; --uncited lists only what nothing cites.
+
+    Example: tech-graph coverage --uncited --html coverage.html
+    """
+    from . import coverage as cov
+
+    docs = cov.coverage(session().store)
+    if html_file:
+        emit(html_file, cov.html_page(docs))
+        click.echo(f"wrote {html_file}: {sum(len(d.sentences) for d in docs)} sentences", err=True)
+    emit(output, cov.as_json(docs) if fmt == "json" else cov.report(docs, uncited_only=uncited))
+
+
+@cli.command()
 @output_option
 @graph_options
 def stats(output: str) -> None:
@@ -415,7 +438,7 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
 @click.option("--token", envvar="TECH_GRAPH_TOKEN", help="Bearer token for updates. Env: TECH_GRAPH_TOKEN.")
 @click.option("--cors", metavar="ORIGIN", help="Let pages from ORIGIN call the endpoint (CORS is off by default).")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Query worker processes at once; a quarter of them serve cross-site pages.")
+              help="Query worker processes at once; requests from other sites' pages get a quarter of them.")
 @click.option("--queue-wait", default=5.0, show_default=True, type=click.FloatRange(0),
               help="Seconds a request waits for a free worker before 503 with Retry-After.")
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(1), help="Result rows per query.")
@@ -428,8 +451,9 @@ def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str
 
     Read-only and on loopback unless told otherwise. SERVICE and LOAD are refused, and so
     are POSTs from pages on other sites. Each request (query, update, entity page or
-    download) runs in a worker process with no network that is stopped after --timeout
-    (10 s, counted from its arrival) or when it needs more than --max-memory (1G).
+    download) runs in a worker process, cut off the network unless the store is
+    sparql:URL, that is stopped after --timeout (10 s, counted from its arrival) or when
+    it needs more than --max-memory (1G).
 
     Example: tech-graph serve --port 8000
     """
@@ -439,10 +463,18 @@ def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str
     for warning in check_options(host, allow_update, token):
         click.echo(f"warning: {warning}", err=True)
     s = session()
+    if s.data:  # the server loads --data itself; a child proves first that the parse fits a command's budget
+        from .bounded import run_command
+        from .store import open_store
+
+        run_command(lambda: open_store(s.store_spec, s.user_sources) and None, budget(s.timeout, s.max_memory))
     per_request = budget(s.timeout, s.max_memory, serve=True)
     limits = Limits(timeout=per_request.timeout, max_memory=per_request.memory, max_rows=max_rows,
                     max_request=max_request, max_running=workers, queue_wait=queue_wait)
     app = App(s.store, Settings(limits, allow_update=allow_update, token=token, cors=cors))
+    if not app.runner.network_cut and not s.store.spec.startswith("sparql:"):
+        click.echo("warning: the query workers could not be cut off the network (this needs root or user "
+                   "namespaces); the SERVICE/LOAD guard is the only barrier", err=True)
     serve_forever(make_server(app, host, port), lambda line: click.echo(line, err=True))
 
 

@@ -253,7 +253,11 @@ class Runner:
         self.slots = threading.BoundedSemaphore(limits.max_running)
         self.foreign_slots = threading.BoundedSemaphore(max(1, limits.max_running // 4))
         self.update_lock = threading.Lock()  # updates run one at a time
-        self.pool = Pool(store, isolate=isinstance(store, OxigraphStore), warm=serve_guard.warm)
+        # Query texts (with their base) that the guard passed: the same text passes again, so a
+        # repeated query skips the 10-100 ms of parsing with pyparsing.
+        self.guarded: dict[tuple[str, str | None], None] = {}
+        self.guarded_lock = threading.Lock()
+        self.pool = Pool(store, budget=self.budget, isolate=isinstance(store, OxigraphStore), warm=serve_guard.warm)
 
     @property
     def network_cut(self) -> bool:
@@ -263,30 +267,35 @@ class Runner:
         self.pool.close()
 
     @contextmanager
-    def slot(self, deadline: float, cross_site: bool = False) -> Iterator[None]:
-        """A worker for this request, after waiting in the queue; 503 with Retry-After if none comes in time."""
+    def slot(self, deadline: float, cross_site: bool = False) -> Iterator[float]:
+        """A worker for this request, after waiting in the queue; 503 with Retry-After if none comes in time.
+
+        Yields the deadline to run to, counted from the request's arrival: waiting counts too.
+        """
         until = min(time.monotonic() + self.limits.queue_wait, deadline)
         taken: list[threading.BoundedSemaphore] = []
         try:
             for gate in ([self.foreign_slots] if cross_site else []) + [self.slots]:
-                if not gate.acquire(timeout=max(0.0, until - time.monotonic())):
+                got = gate.acquire(timeout=max(0.0, until - time.monotonic()))
+                if got:
+                    taken.append(gate)
+                # A waiter whose time is up can be handed a slot just as it gives up; it lets the slot go.
+                if not got or time.monotonic() >= until:
                     who = "cross-site requests have their share of" if gate is self.foreign_slots else "all"
                     raise HttpError(503, f"the server is busy: {who} {self.limits.max_running} query workers "
                                          "are taken; try again in a moment",
                                     {"Retry-After": str(max(1, round(self.limits.timeout)))})
-                taken.append(gate)
-            yield
+            yield deadline
         finally:
             for gate in reversed(taken):
                 gate.release()
 
-    def run(self, job: Job, args: tuple[Any, ...], what: str = "the query",
-            cross_site: bool = False) -> tuple[Any, IO[bytes]]:
+    def run(self, job: Job, args: tuple[Any, ...], what: str = "the query", cross_site: bool = False,
+            reuse: bool = True) -> tuple[Any, IO[bytes]]:
         """(the job's value, its file): a worker runs `job(store, file, *args)` within the limits."""
-        deadline = time.monotonic() + self.limits.timeout
-        with self.slot(deadline, cross_site):
+        with self.slot(time.monotonic() + self.limits.timeout, cross_site) as deadline:
             try:
-                return self.pool.run(job, args, self.budget, deadline, what)
+                return self.pool.run(job, args, deadline, what, reuse)
             except Stopped as exc:
                 raise self.stopped(exc, what) from None
 
@@ -301,7 +310,14 @@ class Runner:
 
     def answer(self, job: QueryJob, cross_site: bool = False) -> Reply:
         """A client's query: guarded, run and serialized in the format the client asked for, in a worker."""
-        (ctype, headers), spool = self.run(answer_job, (job, self.limits.max_rows), cross_site=cross_site)
+        key = (job.text, job.base_iri)
+        checked = key in self.guarded
+        (ctype, headers), spool = self.run(answer_job, (job, self.limits.max_rows, checked), cross_site=cross_site)
+        if not checked:
+            with self.guarded_lock:
+                if len(self.guarded) >= 4096:
+                    self.guarded.pop(next(iter(self.guarded)))
+                self.guarded[key] = None
         return Reply(spool, ctype, headers)
 
     def query(self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> Outcome:
@@ -325,7 +341,7 @@ class Runner:
         start = time.monotonic()
         with self.update_lock:
             rewritten, spool = self.run(update_job, (text, base_iri, tuple(using), tuple(using_named)), "the update",
-                                        cross_site)
+                                        cross_site, reuse=False)
             spool.close()
             self.pool.apply(apply_update, (rewritten, base_iri))
         return Outcome(Ask(True), time.monotonic() - start)
@@ -338,10 +354,18 @@ class Runner:
 # --- what the workers do (each runs in a fresh worker process; `store` is the worker's copy) -----
 
 
+_opened: dict[str, Store] = {}  # in a worker: the disk store it opened, kept for its next jobs
+
+
 def worker_store(store: Store) -> Store:
-    """The store as a worker reads it: a disk store opened read-only by the worker itself."""
+    """The store as a worker reads it: a disk store opened read-only by the worker itself.
+
+    The handle inherited from the server is left alone: RocksDB's threads did not survive the fork.
+    """
     if isinstance(store, OxigraphStore) and store.spec.startswith("oxigraph:"):
-        return OxigraphStore(ox.Store.read_only(store.spec.removeprefix("oxigraph:")), store.spec)
+        if store.spec not in _opened:
+            _opened[store.spec] = OxigraphStore(ox.Store.read_only(store.spec.removeprefix("oxigraph:")), store.spec)
+        return _opened[store.spec]
     return store
 
 
@@ -407,8 +431,10 @@ def too_many(rows: Iterable[T], max_rows: int) -> list[T]:
     return out
 
 
-def answer_job(store: Store, spool: IO[bytes], job: QueryJob, max_rows: int) -> tuple[str, dict[str, str]]:
-    guard(job.text, False, job.base_iri)
+def answer_job(store: Store, spool: IO[bytes], job: QueryJob, max_rows: int,
+               checked: bool = False) -> tuple[str, dict[str, str]]:
+    if not checked:
+        guard(job.text, False, job.base_iri)
     result = execute(worker_store(store), job.text, job.default_graphs, job.named_graphs, job.base_iri, max_rows)
     if isinstance(result, Triples):
         name = negotiate(job.accept, GRAPH_TYPES, "turtle", job.formats, GRAPH_NAMES)
