@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import os
 import re
 import socket
 import ssl
@@ -26,6 +27,7 @@ from . import limits, progress
 from .errors import InputError, StoreError
 from .load import Source, load_source
 from .namespaces import ALL_GRAPHS, GRAPH_BASE, GRAPH_USER, PREFIXES, PROV, XSD, sparql_prologue
+from .output import sweep_stale
 from .store import Ask, Result, Select, Store, Triples, sparql_syntax_error, to_result
 
 # Each HTTP request must be answered in full within this, unless TECH_GRAPH_TIMEOUT says otherwise
@@ -71,6 +73,7 @@ _CHUNK_BYTES = 8 << 20  # N-Triples per Graph Store request: each request stays 
 _INSERT_CHUNK_BYTES = 1 << 20
 _INSERT_CHUNK_LINES = 4_000
 _ERROR_BODY_BYTES = 64 << 10
+_UPLOAD_FOLDER = re.compile(r"\.tech-graph-upload-(?P<pid>\d+)-")
 
 
 _PROLOGUE = re.compile(r"\s+|#[^\n]*|(?i:BASE)\s*<[^>]*>|(?i:PREFIX)\s*[^\s:]*:\s*<[^>]*>")
@@ -350,7 +353,9 @@ class SparqlStore(Store):
             self.timeout = per_request
 
     def _load(self, sources: Sequence[Source]) -> dict[str, int]:
-        with tempfile.TemporaryDirectory(prefix="tech-graph-upload-") as folder:
+        # The graphs wait in a temp folder named by our pid; folders of killed loads are swept.
+        sweep_stale(Path(tempfile.gettempdir()), _UPLOAD_FOLDER)
+        with tempfile.TemporaryDirectory(prefix=f".tech-graph-upload-{os.getpid()}-") as folder:
             files = _graphs_as_ntriples(sources, Path(folder))
             if self.endpoints.store:
                 self.send(GRAPH_LOADING, b"")  # does the Graph Store endpoint take uploads? (adds nothing)
