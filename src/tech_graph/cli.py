@@ -135,7 +135,7 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     Example: tech-graph query --name regulatory-actions --format md
     """
     from .errors import InputError
-    from .query import named_query, read_query_file, run
+    from .query import expanded, read_query_file, run
     from .rdfformats import RDF_FORMATS, serialize_triples
     from .store import Ask
     from .tables import SELECT_FORMATS, select_table
@@ -144,7 +144,7 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     if len(given) > 1:
         raise InputError("give the query one way only: an argument, -f FILE or --name NAME")
     if name is not None:
-        text, where = named_query(name).text, f"named query {name!r}"
+        text, where = expanded(session().store, name), f"named query {name!r}"
     elif file is not None:
         text, where = read_query_file(file), file
     elif sparql and sparql != "-":
