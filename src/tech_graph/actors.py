@@ -19,12 +19,15 @@ class Named:
 
 def members(store: Store, class_iri: str) -> list[tuple[str, list[str]]]:
     """(IRI, names) of every member of a class or its subclasses: labels first, then alternate names."""
-    result = store.query(f"""
+    from .hierarchy import Hierarchies, expand
+
+    result = store.query(expand(f"""
         SELECT ?node ?name ?rank WHERE {{
-            ?node a/rdfs:subClassOf* <{class_iri}> .
+            ?class rdfs:subClassOf* <{class_iri}> .
+            ?node a ?class .
             {{ ?node rdfs:label ?name BIND (0 AS ?rank) }}
             UNION {{ ?node schema:alternateName ?name BIND (1 AS ?rank) }}
-        }} ORDER BY ?node ?rank ?name""")
+        }} ORDER BY ?node ?rank ?name""", Hierarchies.read(store)))
     assert isinstance(result, Select)
     found: dict[str, list[str]] = {}
     for node, name, _rank in result.rows:

@@ -330,7 +330,9 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
         raise InputError(f"unknown timeline format {fmt!r}; use one of {', '.join(TIMELINE_FORMATS)}")
     if as_of and (start or end):
         raise InputError("--as-of already sets the period; give --as-of or --from/--to, not both")
-    store = session().store
+    from .model import Model
+
+    store = Model(session().store)  # read once, for the table and the page
     state = tl.as_of(store, as_of, actor=actor, type=type_, place=place) if as_of else None
     events = state.events if state else tl.events(store, actor=actor, type=type_, start=start, end=end, place=place)
 
@@ -524,6 +526,7 @@ def build(out: str, sample: str) -> None:
     """
     from . import network
     from . import timeline as tl
+    from .model import Model
     from .query import run_named
     from .render import render as render_graph
     from .stats import stats as compute
@@ -538,9 +541,10 @@ def build(out: str, sample: str) -> None:
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    events = tl.events(s.store)
-    emit(str(folder / "timeline.html"), timeline_page(events, tl.event_classes(s.store)))
-    page = render_graph(network.actor_network(s.store), title="tech-graph: who is connected to whom")
+    model = Model(s.store)  # both pages from one read of the graph
+    events = tl.events(model)
+    emit(str(folder / "timeline.html"), timeline_page(events, tl.event_classes(model)))
+    page = render_graph(network.actor_network(model), title="tech-graph: who is connected to whom")
     emit(str(folder / "graph.html"), page.html)
     click.echo(f"Wrote {folder / 'timeline.html'} ({len(events)} events) and "
                f"{folder / 'graph.html'} ({page.nodes} actors, {page.edges} links): open them in a browser.")

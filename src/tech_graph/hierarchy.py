@@ -88,9 +88,14 @@ class Hierarchies:
 
     @classmethod
     def read(cls, store: Store) -> Hierarchies:
-        found = cls()
         result = store.query(READ, where="the hierarchy query")
         assert isinstance(result, Select)
+        return cls.from_rows(result)
+
+    @classmethod
+    def from_rows(cls, result: Select) -> Hierarchies:
+        """From the rows of READ, however they were fetched."""
+        found = cls()
         for link, child, parent in result.rows:
             if isinstance(link, ox.NamedNode) and child is not None and parent is not None:
                 found.trees[link.value].add(child.value, parent.value)  # type: ignore[union-attr]

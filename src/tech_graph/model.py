@@ -13,9 +13,10 @@ precision); how a view presents it (a lane, an edge's attributes, a citation) is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -33,6 +34,7 @@ PLACE = TG + "Place"
 HAS_ACTOR = SEM + "hasActor"
 DEFAULT_COLOUR = "#97c2fc"  # vis-network's own default, for classes the ontology gives no colour
 DEFAULT_SHAPE = "dot"
+T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------- reading terms
@@ -318,6 +320,15 @@ class Actor:
     types: set[str] = field(default_factory=set)
     label: Term | None = None
     alt_names: list[str] = field(default_factory=list)
+    countries: dict[str, Term | None] = field(default_factory=dict)  # headquarters, jurisdiction or location
+
+    @property
+    def country(self) -> tuple[str, str | None] | None:
+        """The first of its countries by IRI, with its best label."""
+        if not self.countries:
+            return None
+        first = min(self.countries)
+        return first, value(self.countries[first])
 
 
 @dataclass
@@ -373,6 +384,14 @@ class Model:
         self._actors: dict[str, Actor] | None = None
         self._relationships: dict[str, Relationship] | None = None
         self._documents: dict[str, Document] | None = None
+        self._read: dict[tuple[str, EventFilter | None, bool], Any] = {}  # what a view asked for, kept for the next
+
+    def _once(self, what: str, chosen: EventFilter | None, period: bool, read: Callable[[], T]) -> T:
+        key = (what, chosen if chosen and chosen.narrowed else None, period)
+        if key not in self._read:
+            self._read[key] = read()
+        found: T = self._read[key]
+        return found
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -390,6 +409,9 @@ class Model:
 
     def events(self, chosen: EventFilter | None = None, period: bool = True) -> dict[str, Event]:
         """The events that pass the filter (the period only as a pre-filter), with their types."""
+        return self._once("events", chosen, period, lambda: self._events(chosen, period))
+
+    def _events(self, chosen: EventFilter | None, period: bool) -> dict[str, Event]:
         found: dict[str, Event] = {}
         with bulk_results():
             filters = self._events_filter(chosen, period=period)
@@ -415,6 +437,9 @@ class Model:
 
     def participants(self, chosen: EventFilter | None = None) -> list[Participation]:
         """Who takes part in the chosen events, in which role; one row per participation."""
+        return self._once("participants", chosen, True, lambda: self._participants(chosen))
+
+    def _participants(self, chosen: EventFilter | None) -> list[Participation]:
         found: dict[tuple[str, str, str], str | None] = {}
         with bulk_results():
             for event, role, actor, label in self._rows("model-participants",
@@ -446,7 +471,7 @@ class Model:
         if self._actors is None:
             found: dict[str, Actor] = {}
             with bulk_results():
-                for iri, kind, label, alt in self._rows("model-actors"):
+                for iri, kind, label, alt, country, country_label in self._rows("model-actors"):
                     key = value(iri)
                     if key is None or kind is None:
                         continue
@@ -457,6 +482,8 @@ class Model:
                     actor.label = better(actor.label, label)
                     if isinstance(alt, ox.Literal) and alt.value and alt.value not in actor.alt_names:
                         actor.alt_names.append(alt.value)
+                    if isinstance(country, ox.NamedNode):
+                        actor.countries[country.value] = better(actor.countries.get(country.value), country_label)
             for actor in found.values():
                 actor.alt_names.sort()  # in one order, whatever order the store gave
             self._actors = found
@@ -507,6 +534,9 @@ class Model:
 
     def derivations(self, chosen: EventFilter | None = None) -> list[Derivation]:
         """What nodes are derived from or dated by: the chosen events', or every node's without a filter."""
+        return self._once("derivations", chosen, True, lambda: self._derivations(chosen))
+
+    def _derivations(self, chosen: EventFilter | None) -> list[Derivation]:
         nodes = ""
         if chosen is not None and chosen.narrowed:
             nodes = ("{ SELECT DISTINCT ?node WHERE { ?_class rdfs:subClassOf* sem:Event . ?node a ?_class .\n      "

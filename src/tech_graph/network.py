@@ -290,7 +290,7 @@ def _read_parts(model: Model, until: date | str | None) -> tuple[
 
 
 @bulk_results()
-def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiGraph[str]:
+def actor_network(store: Store | Model, *, until: date | str | None = None) -> nx.MultiGraph[str]:
     """Actors joined by the events they share and the relationships between them (undirected, multi-edge).
 
     With `until`, only what had begun by that day (inclusive) is kept, with the actors it links;
@@ -336,7 +336,7 @@ def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiG
 
 
 @bulk_results()
-def event_actor_network(store: Store, *, until: date | str | None = None) -> nx.Graph[str]:
+def event_actor_network(store: Store | Model, *, until: date | str | None = None) -> nx.Graph[str]:
     """A two-mode graph: events and actors as nodes (`kind`), an edge per participation with its `role`."""
     import networkx as nx
 
