@@ -16,7 +16,8 @@ import click
 
 from .errors import TechGraphError
 from .load import Source, bundled_sources, user_sources
-from .store import Select, Store, open_store
+from .store import Select, Store
+from .stores import open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -237,7 +238,7 @@ def load() -> None:
 
     Example: tech-graph load --store oxigraph:tech.db --data my-events.ttl
     """
-    from .store import load_store
+    from .stores import load_store
 
     s = session()
     click.echo(load_store(s.store_spec, s.sources))
