@@ -149,3 +149,26 @@ def test_the_same_store_gives_the_same_graph_in_the_same_order(awkward: Oxigraph
     """Nodes go in IRI order, whatever order the store returns rows in."""
     graph = network.actor_network(awkward)
     assert list(graph.nodes) == sorted(graph.nodes)
+
+
+def graph_contents(graph: nx.Graph[str]) -> tuple[Any, ...]:
+    return dict(graph.graph), list(graph.nodes(data=True)), list(graph.edges(keys=True, data=True))
+
+
+@pytest.mark.parametrize("until", [None, "2020-06"])
+@pytest.mark.parametrize(("center", "depth"), [("ant-group", 1), ("ant-group", 2), ("cfius", 3), ("jack-ma", 1)])
+def test_a_neighbourhood_read_on_its_own_is_the_one_cut_from_the_whole(store: OxigraphStore, center: str, depth: int,
+                                                                        until: str | None) -> None:
+    """neighbors, path and render --focus read step by step; the answer is the whole network's."""
+    iri = TGR + center
+    whole = network.ego(network.actor_network(store, until=until), iri, depth)
+    local = network.ego(network.actor_network(store, until=until, around=(iri, depth)), iri, depth)
+    assert graph_contents(local) == graph_contents(whole)
+    assert network.neighbors_text(local, iri, depth) == network.neighbors_text(whole, iri, depth)
+
+
+def test_a_path_read_step_by_step_is_the_whole_networks(store: OxigraphStore) -> None:
+    whole = network.actor_network(store)
+    for a, b in [("cfius", "hellobike"), ("jack-ma", "tiktok"), ("india", "facebook")]:
+        graph, source, target, _ = network.connection(store, TGR + a, TGR + b)
+        assert network.paths_text(graph, source, target) == network.paths_text(whole, source, target)

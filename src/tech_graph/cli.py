@@ -416,9 +416,8 @@ def neighbors(actor: str, depth: int, until: str | None, fmt: str, output: str) 
     """
     from . import network
 
-    store = session().store
-    graph = network.actor_network(store, until=until)
-    emit(output, network.neighbors_text(graph, network.find_node(graph, store, actor), depth, fmt))
+    graph, center = network.neighbourhood(session().store, actor, depth, until)  # read that far, no further
+    emit(output, network.neighbors_text(graph, center, depth, fmt))
 
 
 @cli.command()
@@ -431,14 +430,14 @@ def neighbors(actor: str, depth: int, until: str | None, fmt: str, output: str) 
 def path(source: str, target: str, limit: int, until: str | None, output: str) -> None:
     """Explain the shortest connections between two actors as chains of events, with dates and quotes.
 
+    Looks up to 6 steps out from SOURCE.
+
     Example: tech-graph path CFIUS Hellobike
     """
     from . import network
 
-    store = session().store
-    graph = network.actor_network(store, until=until)
-    a, b = network.find_node(graph, store, source), network.find_node(graph, store, target)
-    emit(output, network.paths_text(graph, a, b, limit))
+    graph, a, b, whole = network.connection(session().store, source, target, until)
+    emit(output, network.paths_text(graph, a, b, limit, within=None if whole else network.PATH_STEPS))
 
 
 @cli.command()
@@ -496,6 +495,9 @@ def render(view: str, focus: str | None, depth: int, until: str | None, query_fi
     elif view == "events":
         graph = network.event_actor_network(store, until=until)
         default_title = "tech-graph: events and their actors"
+    elif focus:  # read only the neighbourhood
+        graph, center = network.neighbourhood(store, focus, depth, until)
+        default_title = "tech-graph: who is connected to whom"
     else:
         graph = network.actor_network(store, until=until)
         default_title = "tech-graph: who is connected to whom"

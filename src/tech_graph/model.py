@@ -35,6 +35,7 @@ HAS_ACTOR = SEM + "hasActor"
 DEFAULT_COLOUR = "#97c2fc"  # vis-network's own default, for classes the ontology gives no colour
 DEFAULT_SHAPE = "dot"
 T = TypeVar("T")
+VALUES_CHUNK = 5_000  # IRIs per VALUES block when a view names what it wants
 
 
 # --------------------------------------------------------------------------- reading terms
@@ -231,6 +232,7 @@ class EventFilter:
     start: date | None = None
     end: date | None = None
     only: frozenset[str] | None = None
+    actors: frozenset[str] | None = None  # events any of these actors take part in
 
     def sparql(self, vocabulary: Vocabulary, var: str = "event", period: bool = True) -> str:
         """Graph patterns that narrow `?var`, with the hierarchies as VALUES."""
@@ -242,6 +244,8 @@ class EventFilter:
             parts.append(f"{v} a ?_type . {values('_type', vocabulary.subclasses(self.type))}")
         if self.actor:
             parts.append(f"{values('_role', vocabulary.roles())} {v} ?_role {node(self.actor)} .")
+        if self.actors is not None:
+            parts.append(f"{values('_who', self.actors)} {values('_as', vocabulary.roles())} {v} ?_as ?_who .")
         if self.place:
             within = vocabulary.hierarchies.places.within(self.place)
             parts.append(f"{v} sem:hasPlace ?_place . {values('_place', within)}")
@@ -251,7 +255,8 @@ class EventFilter:
 
     @property
     def narrowed(self) -> bool:
-        return any((self.type, self.actor, self.place, self.start, self.end, self.only is not None))
+        return any((self.type, self.actor, self.place, self.start, self.end, self.only is not None,
+                    self.actors is not None))
 
 
 # The lexical forms of xsd:gYear, gYearMonth and date sort as strings, and a shorter form sorts before
@@ -493,24 +498,32 @@ class Model:
     def relationships(self) -> dict[str, Relationship]:
         """Every tg:Relationship with its types, ends and time stamps."""
         if self._relationships is None:
-            found: dict[str, Relationship] = {}
-            for row in self._rows("model-relationships"):
-                iri, kind, label, source, source_label, target, target_label, time, begin, end = row
-                key = value(iri)
-                if key is None or kind is None:
-                    continue
-                rel = found.get(key)
-                if rel is None:
-                    rel = found[key] = Relationship(key)
-                rel.types.add(kind.value)  # type: ignore[union-attr]
-                rel.label = better(rel.label, label)
-                ends = (source.value if isinstance(source, ox.NamedNode) else None,
-                        target.value if isinstance(target, ox.NamedNode) else None)
-                labels = rel.ends.get(ends, (None, None))
-                rel.ends[ends] = (better(labels[0], source_label), better(labels[1], target_label))
-                rel.time, rel.begin, rel.end = rel.time or time, rel.begin or begin, rel.end or end
-            self._relationships = found
+            self._relationships = self.relationships_of(None)
         return self._relationships
+
+    def relationships_of(self, actors: Iterable[str] | None) -> dict[str, Relationship]:
+        """The relationships with one of these actors at either end (all of them for None)."""
+        filters = ""
+        if actors is not None:
+            filters = (f"{values('_end', actors)} {{ ?relationship tg:source ?_end }} "
+                       "UNION { ?relationship tg:target ?_end }")
+        found: dict[str, Relationship] = {}
+        for row in self._rows("model-relationships", relationship_filters=filters):
+            iri, kind, label, source, source_label, target, target_label, time, begin, end = row
+            key = value(iri)
+            if key is None or kind is None:
+                continue
+            rel = found.get(key)
+            if rel is None:
+                rel = found[key] = Relationship(key)
+            rel.types.add(kind.value)  # type: ignore[union-attr]
+            rel.label = better(rel.label, label)
+            ends = (source.value if isinstance(source, ox.NamedNode) else None,
+                    target.value if isinstance(target, ox.NamedNode) else None)
+            labels = rel.ends.get(ends, (None, None))
+            rel.ends[ends] = (better(labels[0], source_label), better(labels[1], target_label))
+            rel.time, rel.begin, rel.end = rel.time or time, rel.begin or begin, rel.end or end
+        return found
 
     def labels_and_types(self, iris: Iterable[str]) -> dict[str, tuple[str | None, set[str]]]:
         """The best label and every type of each node, for nodes a view met outside the model."""
@@ -532,12 +545,15 @@ class Model:
 
     # provenance
 
-    def derivations(self, chosen: EventFilter | None = None) -> list[Derivation]:
-        """What nodes are derived from or dated by: the chosen events', or every node's without a filter."""
+    def derivations(self, chosen: EventFilter | None = None, nodes: Iterable[str] | None = None) -> list[Derivation]:
+        """What nodes are derived from or dated by: the chosen events', these nodes', or every node's."""
+        if nodes is not None:
+            wanted = sorted(set(nodes))
+            return [d for i in range(0, len(wanted), VALUES_CHUNK)
+                    for d in self._derivations(None, values("node", wanted[i : i + VALUES_CHUNK]))]
         return self._once("derivations", chosen, True, lambda: self._derivations(chosen))
 
-    def _derivations(self, chosen: EventFilter | None) -> list[Derivation]:
-        nodes = ""
+    def _derivations(self, chosen: EventFilter | None, nodes: str = "") -> list[Derivation]:
         if chosen is not None and chosen.narrowed:
             nodes = ("{ SELECT DISTINCT ?node WHERE { ?_class rdfs:subClassOf* sem:Event . ?node a ?_class .\n      "
                      + chosen.sparql(self.vocabulary, "node") + " } }")

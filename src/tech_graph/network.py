@@ -32,7 +32,18 @@ import pyoxigraph as ox
 
 from .dates import Span
 from .errors import InputError
-from .model import DEFAULT_COLOUR, DEFAULT_SHAPE, Actor, Document, Model, Vocabulary, lenient_when, local_name, value
+from .model import (
+    DEFAULT_COLOUR,
+    DEFAULT_SHAPE,
+    Actor,
+    Document,
+    EventFilter,
+    Model,
+    Vocabulary,
+    lenient_when,
+    local_name,
+    value,
+)
 from .model import until_day as _until_day
 from .namespaces import RDF, RDFS, TG, compact
 from .store import Store, Term, Triples, bulk_results
@@ -105,8 +116,9 @@ def _document(doc: Document) -> str:
     return min(names)
 
 
-def provenance(store: Store | Model) -> dict[str, Provenance]:
-    """For each node, its first verbatim quote and where it is from; else its first background source.
+def provenance(store: Store | Model, nodes: Iterable[str] | None = None) -> dict[str, Provenance]:
+    """For each node (of all, or these), its first verbatim quote and where it is from; else its first
+    background source.
 
     "First" is the least (quote, source) pair, over every label and URL a source document has.
     """
@@ -114,7 +126,7 @@ def provenance(store: Store | Model) -> dict[str, Provenance]:
     documents = model.documents
     quotes: dict[str, list[tuple[str, str]]] = defaultdict(list)
     backgrounds: dict[str, list[str]] = defaultdict(list)
-    for d in model.derivations():
+    for d in model.derivations(nodes=nodes):
         if d.use != "fact":
             continue
         if d.quote is not None and d.quoted_from is not None:
@@ -190,24 +202,24 @@ def _label(term: Term | None, iri: str) -> str:
     return term.value if isinstance(term, ox.Literal) else local_name(iri)
 
 
-def events(store: Store | Model) -> dict[str, Happening]:
+def events(store: Store | Model, chosen: EventFilter | None = None) -> dict[str, Happening]:
     timing = _Timings()
     found = {}
-    for iri, event in _model(store).events().items():
+    for iri, event in _model(store).events(chosen).items():
         span, open_ended = timing(event.time, event.begin, event.end, False)
         found[iri] = Happening(iri, event.types, _label(event.label, iri), span,
                                value(event.status_label) or "", open_ended)
     return found
 
 
-def participants(store: Store | Model) -> dict[str, dict[str, list[str]]]:
+def participants(store: Store | Model, chosen: EventFilter | None = None) -> dict[str, dict[str, list[str]]]:
     """Event -> actor -> the names of its roles there; events and actors in IRI order, names sorted.
 
     A role goes by each of its labels, or by its local name when it has none.
     """
     model = _model(store)
     taking_part: dict[str, dict[str, set[str]]] = {}
-    for taking in model.participants():
+    for taking in model.participants(chosen):
         taking_part.setdefault(taking.event, {}).setdefault(taking.actor, set()).update(
             model.vocabulary.labels(taking.role))
     return {event: {actor: sorted(members[actor]) for actor in sorted(members)}
@@ -225,12 +237,14 @@ class Link:
     target_role: str
 
 
-def relationships(store: Store | Model) -> list[Link]:
+def relationships(store: Store | Model, around: Iterable[str] | None = None) -> list[Link]:
+    """Relationships between two actors (all, or those with one of `around` at an end), in IRI order."""
     model = _model(store)
     timing = _Timings()
     from_role, to_role = model.vocabulary.label(TG + "source"), model.vocabulary.label(TG + "target")
     links = {}
-    for iri, rel in model.relationships.items():
+    found = model.relationships if around is None else model.relationships_of(around)
+    for iri, rel in found.items():
         span, open_ended = timing(rel.time, rel.begin, rel.end, True)
         item = Happening(iri, rel.types, _label(rel.label, iri), span, "", open_ended)
         for source, target in rel.ends:
@@ -289,33 +303,102 @@ def _read_parts(model: Model, until: date | str | None) -> tuple[
     return _until_day(until), classes, prov, model.actors, events(model), _Describer(classes, prov)
 
 
+@dataclass
+class _Part:
+    """The events, participations and relationships a projection is built from, and the actors they reach."""
+
+    happened: dict[str, Happening]
+    taking_part: dict[str, dict[str, list[str]]]
+    links: list[Link]
+    reached: set[str] | None = None  # None: every actor
+    exhausted: bool = True  # nothing more lies beyond what was reached
+
+
+def _whole(model: Model) -> _Part:
+    return _Part(events(model), participants(model), relationships(model))
+
+
+def _around(model: Model, center: str, depth: int, day: date | None, people: dict[str, Actor],
+            target: str | None = None) -> _Part:
+    """What lies within `depth` steps of `center`, read step by step, never the whole network.
+
+    The events and relationships of every actor reached are read, so that the links among the
+    actors at the last step are there too. With `target`, it stops at the step that reaches it.
+    """
+    reached, frontier = {center}, {center}
+    part = _Part({}, {}, [], reached)
+    for level in range(depth + 1):
+        chosen = EventFilter(actors=frozenset(frontier))
+        happened, taking_part = events(model, chosen), participants(model, chosen)
+        links = [link for link in relationships(model, frontier) if not _after(link.happening, day)
+                 and link.source in people and link.target in people]
+        found: set[str] = set()
+        for event_iri, members in taking_part.items():
+            event = happened.get(event_iri)
+            if event is not None and not _after(event, day) and event_iri not in part.happened:
+                part.happened[event_iri], part.taking_part[event_iri] = event, members
+                found.update(members)
+        known = {link.happening.iri for link in part.links}
+        part.links += [link for link in links if link.happening.iri not in known]
+        found.update(end for link in links for end in (link.source, link.target))
+        frontier = (found & people.keys()) - reached
+        if not frontier:
+            break
+        if level == depth or (target is not None and target in reached):
+            part.exhausted = False
+            break
+        reached |= frontier
+    part.taking_part = dict(sorted(part.taking_part.items()))
+    part.links.sort(key=lambda link: (link.happening.iri, link.source, link.target))
+    return part
+
+
 @bulk_results()
-def actor_network(store: Store | Model, *, until: date | str | None = None) -> nx.MultiGraph[str]:
+def actor_network(store: Store | Model, *, until: date | str | None = None,
+                  around: tuple[str, int] | None = None) -> nx.MultiGraph[str]:
     """Actors joined by the events they share and the relationships between them (undirected, multi-edge).
 
     With `until`, only what had begun by that day (inclusive) is kept, with the actors it links;
-    undated relationships are kept. Edge keys are the event or relationship IRIs.
+    undated relationships are kept. Edge keys are the event or relationship IRIs. With
+    `around=(actor, depth)`, only the actors within `depth` steps of it (and the links among
+    them) are read and kept: `ego` of the whole network, at the cost of that neighbourhood.
     """
+    model = _model(store)
+    day, people = _until_day(until), model.actors
+    part = _whole(model) if around is None else _around(model, *around, day, people)
+    return _actor_graph(model, day, people, part)
+
+
+def _actor_graph(model: Model, day: date | None, people: dict[str, Actor], part: _Part) -> nx.MultiGraph[str]:
     import networkx as nx
 
-    model = _model(store)
-    day, classes, prov, people, happened, describe = _read_parts(model, until)
+    classes = Classes(model.vocabulary)
+    reached = part.reached
+    if reached is None:
+        prov = provenance(model)
+    else:
+        prov = provenance(model, [*reached, *part.happened, *(link.happening.iri for link in part.links)])
+    describe = _Describer(classes, prov)
     names = {iri: _label(actor.label, iri) for iri, actor in people.items()}
     graph: nx.MultiGraph[str] = nx.MultiGraph(name="actor network", until=day.isoformat() if day else "")
     if day is None:
-        for _, actor in sorted(people.items()):  # in IRI order, whatever order the store gave
-            graph.add_node(actor.iri, **_actor_attrs(actor, classes, prov))
+        for iri, actor in sorted(people.items()):  # in IRI order, whatever order the store gave
+            if reached is None or iri in reached:
+                graph.add_node(iri, **_actor_attrs(actor, classes, prov))
 
     def add_actors(*nodes: str) -> None:
         for node in nodes:
             if node not in graph:
                 graph.add_node(node, **_actor_attrs(people[node], classes, prov))
 
-    for event_iri, members in participants(model).items():
-        event = happened.get(event_iri)
+    def kept(actor: str) -> bool:
+        return actor in people and (reached is None or actor in reached)
+
+    for event_iri, members in part.taking_part.items():
+        event = part.happened.get(event_iri)
         if event is None or len(members) < 2 or _after(event, day):
             continue
-        taking = [(u, f"{names[u]}: {', '.join(roles)}") for u, roles in members.items() if u in people]
+        taking = [(u, f"{names[u]}: {', '.join(roles)}") for u, roles in members.items() if kept(u)]
         if len(taking) < 2:
             continue
         attrs = describe.attrs(event)
@@ -324,8 +407,8 @@ def actor_network(store: Store | Model, *, until: date | str | None = None) -> n
                 if day is not None:
                     add_actors(u, v)
                 graph.add_edge(u, v, key=event_iri, **attrs, roles=f"{u_roles}; {v_roles}", from_actor="", to_actor="")
-    for link in relationships(model):
-        if link.source not in people or link.target not in people or _after(link.happening, day):
+    for link in part.links:
+        if not kept(link.source) or not kept(link.target) or _after(link.happening, day):
             continue
         attrs = describe.attrs(link.happening)
         who = f"{names[link.source]}: {link.source_role}; {names[link.target]}: {link.target_role}"
@@ -422,7 +505,11 @@ def construct_network(store: Store, query_text: str, where: str = "the query") -
 
 
 def ego(graph: nx.Graph[str], center: str, depth: int) -> nx.Graph[str]:
-    """The actors within `depth` steps of `center`, and every edge among them."""
+    """The actors within `depth` steps of `center`, and every edge among them.
+
+    Nodes in IRI order and edges by key, then ends: the same neighbourhood gives the same graph
+    whether it was cut from the whole network or read on its own.
+    """
     import networkx as nx
 
     if depth < 1:
@@ -430,10 +517,63 @@ def ego(graph: nx.Graph[str], center: str, depth: int) -> nx.Graph[str]:
     if center not in graph:
         raise InputError(f"{graph.nodes.get(center, {}).get('label', compact(center))} is not in this view; "
                          "try without --until or another --view")
-    return graph.subgraph(nx.single_source_shortest_path_length(graph, center, cutoff=depth)).copy()
+    keep = sorted(nx.single_source_shortest_path_length(graph, center, cutoff=depth))
+    out = graph.__class__()
+    out.graph.update(graph.graph)
+    out.add_nodes_from((n, graph.nodes[n]) for n in keep)
+    inside = graph.subgraph(keep)
+    if inside.is_multigraph():
+        for u, v, key, data in sorted(inside.edges(keys=True, data=True), key=lambda e: (str(e[2]), *sorted(e[:2]))):
+            out.add_edge(*sorted((u, v)), key=key, **data)
+    else:
+        for u, v, data in sorted(inside.edges(data=True), key=lambda e: tuple(sorted(e[:2]))):
+            out.add_edge(*sorted((u, v)), **data)
+    return out
 
 
 # -- graph questions -------------------------------------------------------------------------------------
+
+
+PATH_STEPS = 6  # how far `path` looks from the first actor
+
+
+def neighbourhood(store: Store | Model, name: str, depth: int,
+                  until: date | str | None = None) -> tuple[nx.MultiGraph[str], str]:
+    """The actor network around the actor a user names, read `depth` steps out, and that actor."""
+    from .actors import resolve
+
+    model = _model(store)
+    named = resolve(model.store, name)
+    graph = actor_network(model, until=until, around=(named.iri, depth))
+    return graph, _present(graph, named.iri, named.label)
+
+
+def connection(store: Store | Model, source: str, target: str, until: date | str | None = None,
+               steps: int = PATH_STEPS) -> tuple[nx.MultiGraph[str], str, str, bool]:
+    """The network read out from `source` until it reaches `target` (at most `steps` steps), the two
+    actors, and whether the whole reachable network was read (so that no path means none at all)."""
+    from .actors import resolve
+
+    model = _model(store)
+    a, b = resolve(model.store, source), resolve(model.store, target)
+    if a.iri == b.iri:
+        raise InputError("give two different actors")
+    day, people = _until_day(until), model.actors
+    part = _around(model, a.iri, steps, day, people, target=b.iri)
+    graph = _actor_graph(model, day, people, part)
+    _present(graph, a.iri, a.label)
+    if b.iri not in graph:
+        own = _actor_graph(model, day, people, _around(model, b.iri, 0, day, people))
+        _present(own, b.iri, b.label)
+        graph.add_node(b.iri, **own.nodes[b.iri])
+    return graph, a.iri, b.iri, part.exhausted
+
+
+def _present(graph: nx.Graph[str], iri: str, label: str) -> str:
+    if iri not in graph:
+        raise InputError(f"actor {label!r} has no connections in this network; "
+                         "try another actor or drop --until")
+    return iri
 
 
 def find_node(graph: nx.Graph[str], store: Store, name: str) -> str:
@@ -441,10 +581,7 @@ def find_node(graph: nx.Graph[str], store: Store, name: str) -> str:
     from .actors import resolve
 
     named = resolve(store, name)
-    if named.iri not in graph:
-        raise InputError(f"actor {named.label!r} has no connections in this network; "
-                         "try another actor or drop --until")
-    return named.iri
+    return _present(graph, named.iri, named.label)
 
 
 def edges_between(graph: nx.Graph[str], u: str, v: str) -> list[dict[str, Any]]:
@@ -593,12 +730,16 @@ def neighbors_text(graph: nx.Graph[str], center: str, depth: int = 1, fmt: str =
     return _format(["depth", "neighbour", "type", "via", "relation", "event or relationship", "date"], rows, fmt)
 
 
-def paths_text(graph: nx.Graph[str], source: str, target: str, limit: int = 5) -> str:
-    """Each shortest connection as a numbered chain of hops, each hop with its events, dates and quotes."""
+def paths_text(graph: nx.Graph[str], source: str, target: str, limit: int = 5, within: int | None = None) -> str:
+    """Each shortest connection as a numbered chain of hops, each hop with its events, dates and quotes.
+
+    `within`: the graph holds only what lies that many steps from `source`.
+    """
     label = {n: str(graph.nodes[n].get("label", n)) for n in (source, target)}
     found = paths(graph, source, target, limit)
     if not found:
-        return f"no connection between {label[source]} and {label[target]} in this network\n"
+        where = f"within {within} steps" if within else "in this network"
+        return f"no connection between {label[source]} and {label[target]} {where}\n"
     steps = len(found[0])
     lines = [f"{label[source]} → {label[target]}: {steps} step{'s' if steps > 1 else ''}, "
              f"{len(found)} shortest path{'s' if len(found) > 1 else ''}"
