@@ -474,25 +474,39 @@ class Model:
     def actors(self) -> dict[str, Actor]:
         """Every actor (a member of tg:Actor or a subclass) with its types, best label and alternate names."""
         if self._actors is None:
-            found: dict[str, Actor] = {}
-            with bulk_results():
-                for iri, kind, label, alt, country, country_label in self._rows("model-actors"):
-                    key = value(iri)
-                    if key is None or kind is None:
-                        continue
-                    actor = found.get(key)
-                    if actor is None:
-                        actor = found[key] = Actor(key)
-                    actor.types.add(kind.value)  # type: ignore[union-attr]
-                    actor.label = better(actor.label, label)
-                    if isinstance(alt, ox.Literal) and alt.value and alt.value not in actor.alt_names:
-                        actor.alt_names.append(alt.value)
-                    if isinstance(country, ox.NamedNode):
-                        actor.countries[country.value] = better(actor.countries.get(country.value), country_label)
-            for actor in found.values():
-                actor.alt_names.sort()  # in one order, whatever order the store gave
-            self._actors = found
+            self._actors = self._read_actors("")
         return self._actors
+
+    def actors_among(self, iris: Iterable[str]) -> dict[str, Actor]:
+        """Those of these nodes that are actors, read on their own (for views that need a few)."""
+        if self._actors is not None:
+            return {iri: self._actors[iri] for iri in iris if iri in self._actors}
+        wanted = sorted(set(iris))
+        found: dict[str, Actor] = {}
+        for i in range(0, len(wanted), VALUES_CHUNK):
+            found.update(self._read_actors(values("actor", wanted[i : i + VALUES_CHUNK])))
+        return found
+
+    def _read_actors(self, filters: str) -> dict[str, Actor]:
+        found: dict[str, Actor] = {}
+        with bulk_results():
+            for iri, kind, label, alt, country, country_label in self._rows("model-actors",
+                                                                             actor_filters=filters):
+                key = value(iri)
+                if key is None or kind is None:
+                    continue
+                actor = found.get(key)
+                if actor is None:
+                    actor = found[key] = Actor(key)
+                actor.types.add(kind.value)  # type: ignore[union-attr]
+                actor.label = better(actor.label, label)
+                if isinstance(alt, ox.Literal) and alt.value and alt.value not in actor.alt_names:
+                    actor.alt_names.append(alt.value)
+                if isinstance(country, ox.NamedNode):
+                    actor.countries[country.value] = better(actor.countries.get(country.value), country_label)
+        for actor in found.values():
+            actor.alt_names.sort()  # in one order, whatever order the store gave
+        return found
 
     @property
     def relationships(self) -> dict[str, Relationship]:

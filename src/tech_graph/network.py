@@ -312,26 +312,30 @@ class _Part:
     links: list[Link]
     reached: set[str] | None = None  # None: every actor
     exhausted: bool = True  # nothing more lies beyond what was reached
+    people: dict[str, Actor] | None = None  # the actors read, when not all of them
 
 
 def _whole(model: Model) -> _Part:
     return _Part(events(model), participants(model), relationships(model))
 
 
-def _around(model: Model, center: str, depth: int, day: date | None, people: dict[str, Actor],
-            target: str | None = None) -> _Part:
+def _around(model: Model, center: str, depth: int, day: date | None, target: str | None = None,
+            closed: bool = True) -> _Part:
     """What lies within `depth` steps of `center`, read step by step, never the whole network.
 
-    The events and relationships of every actor reached are read, so that the links among the
-    actors at the last step are there too. With `target`, it stops at the step that reaches it.
+    Each step reads the events and relationships of the actors reached last. `closed` reads
+    those of the actors at the last step too, so that the links among them are there (what
+    `ego` keeps); `neighbors` and `path` do not need them. With `target`, it stops at the
+    step that reaches it.
     """
+    people = model.actors_among([center])
     reached, frontier = {center}, {center}
-    part = _Part({}, {}, [], reached)
-    for level in range(depth + 1):
-        chosen = EventFilter(actors=frozenset(frontier))
+    part = _Part({}, {}, [], reached, people=people)
+
+    def read(actors: set[str]) -> set[str]:
+        chosen = EventFilter(actors=frozenset(actors))
         happened, taking_part = events(model, chosen), participants(model, chosen)
-        links = [link for link in relationships(model, frontier) if not _after(link.happening, day)
-                 and link.source in people and link.target in people]
+        links = [link for link in relationships(model, actors) if not _after(link.happening, day)]
         found: set[str] = set()
         for event_iri, members in taking_part.items():
             event = happened.get(event_iri)
@@ -341,15 +345,20 @@ def _around(model: Model, center: str, depth: int, day: date | None, people: dic
         known = {link.happening.iri for link in part.links}
         part.links += [link for link in links if link.happening.iri not in known]
         found.update(end for link in links for end in (link.source, link.target))
-        frontier = (found & people.keys()) - reached
-        if not frontier:
-            break
-        if level == depth or (target is not None and target in reached):
-            part.exhausted = False
-            break
+        people.update(model.actors_among(found - people.keys()))
+        return found & people.keys()
+
+    for _ in range(depth):
+        frontier = read(frontier) - reached
         reached |= frontier
+        if not frontier or (target is not None and target in frontier):
+            break
+    part.exhausted = not frontier
+    if closed and frontier:
+        read(frontier)
+    part.links = sorted((link for link in part.links if link.source in people and link.target in people),
+                        key=lambda link: (link.happening.iri, link.source, link.target))
     part.taking_part = dict(sorted(part.taking_part.items()))
-    part.links.sort(key=lambda link: (link.happening.iri, link.source, link.target))
     return part
 
 
@@ -364,14 +373,15 @@ def actor_network(store: Store | Model, *, until: date | str | None = None,
     them) are read and kept: `ego` of the whole network, at the cost of that neighbourhood.
     """
     model = _model(store)
-    day, people = _until_day(until), model.actors
-    part = _whole(model) if around is None else _around(model, *around, day, people)
-    return _actor_graph(model, day, people, part)
+    day = _until_day(until)
+    part = _whole(model) if around is None else _around(model, *around, day)
+    return _actor_graph(model, day, part)
 
 
-def _actor_graph(model: Model, day: date | None, people: dict[str, Actor], part: _Part) -> nx.MultiGraph[str]:
+def _actor_graph(model: Model, day: date | None, part: _Part) -> nx.MultiGraph[str]:
     import networkx as nx
 
+    people = part.people if part.people is not None else model.actors
     classes = Classes(model.vocabulary)
     reached = part.reached
     if reached is None:
@@ -537,14 +547,18 @@ def ego(graph: nx.Graph[str], center: str, depth: int) -> nx.Graph[str]:
 PATH_STEPS = 6  # how far `path` looks from the first actor
 
 
-def neighbourhood(store: Store | Model, name: str, depth: int,
-                  until: date | str | None = None) -> tuple[nx.MultiGraph[str], str]:
-    """The actor network around the actor a user names, read `depth` steps out, and that actor."""
+def neighbourhood(store: Store | Model, name: str, depth: int, until: date | str | None = None,
+                  closed: bool = False) -> tuple[nx.MultiGraph[str], str]:
+    """The actor network around the actor a user names, read `depth` steps out, and that actor.
+
+    `closed`: with the links among the actors at the last step (for drawing it; see `_around`).
+    """
     from .actors import resolve
 
     model = _model(store)
     named = resolve(model.store, name)
-    graph = actor_network(model, until=until, around=(named.iri, depth))
+    day = _until_day(until)
+    graph = _actor_graph(model, day, _around(model, named.iri, depth, day, closed=closed))
     return graph, _present(graph, named.iri, named.label)
 
 
@@ -558,12 +572,12 @@ def connection(store: Store | Model, source: str, target: str, until: date | str
     a, b = resolve(model.store, source), resolve(model.store, target)
     if a.iri == b.iri:
         raise InputError("give two different actors")
-    day, people = _until_day(until), model.actors
-    part = _around(model, a.iri, steps, day, people, target=b.iri)
-    graph = _actor_graph(model, day, people, part)
+    day = _until_day(until)
+    part = _around(model, a.iri, steps, day, target=b.iri, closed=False)
+    graph = _actor_graph(model, day, part)
     _present(graph, a.iri, a.label)
     if b.iri not in graph:
-        own = _actor_graph(model, day, people, _around(model, b.iri, 0, day, people))
+        own = _actor_graph(model, day, _around(model, b.iri, 1, day, closed=False))
         _present(own, b.iri, b.label)
         graph.add_node(b.iri, **own.nodes[b.iri])
     return graph, a.iri, b.iri, part.exhausted
