@@ -163,6 +163,22 @@ class AsOf:
     events: list[TimelineEvent]
     relationships: list[Relationship]
 
+    def _repr_html_(self) -> str:
+        from .tables import as_html
+
+        header, rows = reading_table(self.events)
+        held_header, held = relationships_table(self.relationships)
+        return (as_html(header, rows, caption=f"events by {self.day.isoformat()}")
+                + as_html(held_header, held, caption=f"relationships that held on {self.day.isoformat()}"))
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from .tables import as_text
+
+        header, rows = reading_table(self.events)
+        held_header, held = relationships_table(self.relationships)
+        printer.text(as_text(header, rows, caption=f"events by {self.day.isoformat()}") + "\n"
+                     + as_text(held_header, held, caption=f"relationships that held on {self.day.isoformat()}"))
+
 
 # --------------------------------------------------------------------------- classes and lanes
 
@@ -184,6 +200,18 @@ def lanes(classes: dict[str, EventClass]) -> list[EventClass]:
     """The top-level event classes (direct subclasses of sem:Event), in label order: one lane each."""
     top = [c for c in classes.values() if EVENT in c.parents]
     return sorted(top, key=lambda c: (c.label.casefold(), c.iri))
+
+
+def ancestors(classes: dict[str, EventClass], iri: str) -> set[str]:
+    """The event class and the event classes above it (for callers holding `event_classes`)."""
+    seen: set[str] = set()
+    todo = [iri]
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo.extend(classes[current].parents if current in classes else ())
+    return seen
 
 
 @dataclass(frozen=True)
@@ -306,7 +334,23 @@ def events(
     model = _model(store)
     classes = event_classes(model)
     chosen = select(model, actor=actor, type=type, start=start, end=end, place=place, classes=classes)
-    return events_for(model, chosen, classes)
+    return Events(events_for(model, chosen, classes))
+
+
+class Events(list[TimelineEvent]):
+    """A list of events that shows itself as a table in a notebook."""
+
+    def _repr_html_(self) -> str:
+        from .tables import as_html
+
+        header, rows = reading_table(self)
+        return as_html(header, rows, caption="events")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from .tables import as_text
+
+        header, rows = reading_table(self)
+        printer.text(as_text(header, rows, caption="events"))
 
 
 VALUES_LIMIT = 10_000  # above this many events a VALUES block costs more than the patterns it replaces
