@@ -6,11 +6,12 @@ need them, so that `tech-graph --help` and `tech-graph query` start fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,6 +19,9 @@ from .errors import TechGraphError
 from .load import Source, bundled_sources, user_sources
 from .store import Select, Store
 from .stores import open_store
+
+if TYPE_CHECKING:
+    from .model import Model
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,6 +126,25 @@ def session() -> Session:
     return click.get_current_context().ensure_object(Session)
 
 
+@contextlib.contextmanager
+def reading() -> Iterator[Model]:
+    """The graph's model, read with a progress bar on a terminal (rows read so far)."""
+    from .model import Model
+    from .progress import bar
+
+    with bar("reading the graph", unit=" rows") as shown:
+        yield Model(session().store, shown)
+
+
+@contextlib.contextmanager
+def working(what: str) -> Iterator[None]:
+    """A bar that shows a long step is alive (its elapsed time), on a terminal."""
+    from .progress import bar
+
+    with bar(what):
+        yield
+
+
 def emit(output: str, text: str | bytes) -> None:
     from .output import write_output
 
@@ -163,7 +186,8 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     else:
         raise InputError("no query: give one as an argument, with -f FILE, --name NAME or on standard input")
 
-    result = run(session().store, text, where)
+    with working("querying"):
+        result = run(session().store, text, where)
     if isinstance(result, Select):
         fmt = fmt or ("table" if on_terminal() and output == "-" else "csv")
         if fmt not in SELECT_FORMATS:
@@ -232,7 +256,8 @@ def stats(output: str) -> None:
     from .stats import stats as compute
     from .tables import select_table
 
-    parts = [f"{title}\n{select_table(result)}" for title, result in compute(session().store)]
+    with working("counting"):
+        parts = [f"{title}\n{select_table(result)}" for title, result in compute(session().store)]
     emit(output, "\n".join(parts))
 
 
@@ -300,7 +325,8 @@ def export_command(fmt: str | None, include_ontology: bool, data_only: bool, net
         raise InputError(f"--include-ontology and --data-only choose triples; {exp.name} is not an RDF format")
     excluded = graph_selection(include_ontology, data_only)
     until_date = parse_user_date(until, "--until").end if until else None
-    result = export(ExportRequest(session().store, excluded, network, until_date), exp)
+    with working(f"exporting {exp.name}"):
+        result = export(ExportRequest(session().store, excluded, network, until_date), exp)
     if isinstance(result, dict):
         for path in write_files(output, result):
             click.echo(f"wrote {path}", err=True)
@@ -339,11 +365,10 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
         raise InputError(f"unknown timeline format {fmt!r}; use one of {', '.join(TIMELINE_FORMATS)}")
     if as_of and (start or end):
         raise InputError("--as-of already sets the period; give --as-of or --from/--to, not both")
-    from .model import Model
-
-    store = Model(session().store)  # read once, for the table and the page
-    state = tl.as_of(store, as_of, actor=actor, type=type_, place=place) if as_of else None
-    events = state.events if state else tl.events(store, actor=actor, type=type_, start=start, end=end, place=place)
+    with reading() as store:  # read once, for the table and the page
+        state = tl.as_of(store, as_of, actor=actor, type=type_, place=place) if as_of else None
+        events = state.events if state else tl.events(store, actor=actor, type=type_, start=start, end=end,
+                                                      place=place)
 
     if html_file:
         from .timeline_html import timeline_page
@@ -424,7 +449,8 @@ def neighbors(actor: str, depth: int, until: str | None, fmt: str, output: str) 
     """
     from . import network
 
-    graph, center = network.neighbourhood(session().store, actor, depth, until)  # read that far, no further
+    with reading() as model:
+        graph, center = network.neighbourhood(model, actor, depth, until)  # read that far, no further
     emit(output, network.neighbors_text(graph, center, depth, fmt))
 
 
@@ -444,7 +470,8 @@ def path(source: str, target: str, limit: int, until: str | None, output: str) -
     """
     from . import network
 
-    graph, a, b, whole = network.connection(session().store, source, target, until)
+    with reading() as model:
+        graph, a, b, whole = network.connection(model, source, target, until)
     emit(output, network.paths_text(graph, a, b, limit, within=None if whole else network.PATH_STEPS))
 
 
@@ -463,7 +490,11 @@ def central(by: str, top: int, until: str | None, fmt: str, output: str) -> None
     """
     from . import network
 
-    emit(output, network.central_text(network.actor_network(session().store, until=until), by, top, fmt))
+    with reading() as model:
+        graph = network.actor_network(model, until=until)
+    with working(f"ranking by {by}"):
+        text = network.central_text(graph, by, top, fmt)
+    emit(output, text)
 
 
 @cli.command()
@@ -494,28 +525,30 @@ def render(view: str, focus: str | None, depth: int, until: str | None, query_fi
     from .render import render as render_graph
 
     store = session().store
-    if query_file:
-        if until or focus:
-            raise InputError("--query draws your CONSTRUCT result as it is; drop --until and --focus")
-        text = read_query_file(query_file)
-        graph = network.construct_network(store, text, query_file)
-        default_title = f"tech-graph: {Path(query_file).name}"
-    elif view == "events":
-        graph = network.event_actor_network(store, until=until)
-        default_title = "tech-graph: events and their actors"
-    elif focus:  # read only the neighbourhood
-        graph, center = network.neighbourhood(store, focus, depth, until)
-        default_title = "tech-graph: who is connected to whom"
-    else:
-        graph = network.actor_network(store, until=until)
-        default_title = "tech-graph: who is connected to whom"
+    with reading() as model:
+        if query_file:
+            if until or focus:
+                raise InputError("--query draws your CONSTRUCT result as it is; drop --until and --focus")
+            text = read_query_file(query_file)
+            graph = network.construct_network(store, text, query_file)
+            default_title = f"tech-graph: {Path(query_file).name}"
+        elif view == "events":
+            graph = network.event_actor_network(model, until=until)
+            default_title = "tech-graph: events and their actors"
+        elif focus:  # read only the neighbourhood, with the links among its farthest actors
+            graph, _ = network.neighbourhood(model, focus, depth, until, closed=True)
+            default_title = "tech-graph: who is connected to whom"
+        else:
+            graph = network.actor_network(model, until=until)
+            default_title = "tech-graph: who is connected to whom"
     if focus:
         center = network.find_node(graph, store, focus)
         graph = network.ego(graph, center, depth * (2 if view == "events" else 1))
         default_title += f", around {graph.nodes[center]['label']}"
     if until:
         default_title += f", as of {until}"
-    page = render_graph(graph, title=title or default_title, limit=limit)
+    with working("laying out the network"):
+        page = render_graph(graph, title=title or default_title, limit=limit)
     for note in page.notes:
         click.echo(f"note: {note}", err=True)
     emit(output, page.html)
@@ -537,7 +570,6 @@ def build(out: str, sample: str) -> None:
     """
     from . import network
     from . import timeline as tl
-    from .model import Model
     from .query import run_named
     from .render import render as render_graph
     from .stats import stats as compute
@@ -552,10 +584,13 @@ def build(out: str, sample: str) -> None:
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    model = Model(s.store)  # both pages from one read of the graph
-    events = tl.events(model)
-    emit(str(folder / "timeline.html"), timeline_page(events, tl.event_classes(model)))
-    page = render_graph(network.actor_network(model), title="tech-graph: who is connected to whom")
+    with reading() as model:  # both pages from one read of the graph
+        events = tl.events(model)
+        classes = tl.event_classes(model)
+        graph = network.actor_network(model)
+    emit(str(folder / "timeline.html"), timeline_page(events, classes))
+    with working("laying out the network"):
+        page = render_graph(graph, title="tech-graph: who is connected to whom")
     emit(str(folder / "graph.html"), page.html)
     click.echo(f"Wrote {folder / 'timeline.html'} ({len(events)} events) and "
                f"{folder / 'graph.html'} ({page.nodes} actors, {page.edges} links): open them in a browser.")

@@ -24,6 +24,7 @@ from .dates import When, parse_user_date, parse_when
 from .errors import InputError
 from .hierarchy import Hierarchies, node, values
 from .namespaces import SEM, TG, compact
+from .progress import Bar
 from .query import closest, run_named
 from .store import Select, Store, Term, bulk_results
 
@@ -383,8 +384,9 @@ class Place:
 class Model:
     """The graph of one store as the views see it. Each part is read on first use, once."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, bar: Bar | None = None) -> None:
         self.store = store
+        self.bar = bar or Bar()  # advanced by the rows read, on a terminal
         self._vocabulary: Vocabulary | None = None
         self._actors: dict[str, Actor] | None = None
         self._relationships: dict[str, Relationship] | None = None
@@ -405,7 +407,10 @@ class Model:
         return self._vocabulary
 
     def _rows(self, name: str, **marks: str) -> Iterator[tuple[Term | None, ...]]:
-        return iter(run_named(self.store, name, self.vocabulary.hierarchies, **marks).rows)
+        self.bar.describe(f"reading {name.removeprefix('model-')}")
+        rows = run_named(self.store, name, self.vocabulary.hierarchies, **marks).rows
+        self.bar.advance(len(rows))
+        return iter(rows)
 
     def _events_filter(self, chosen: EventFilter | None, var: str = "event", period: bool = True) -> str:
         return chosen.sparql(self.vocabulary, var, period) if chosen and chosen.narrowed else ""
