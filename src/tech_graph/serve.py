@@ -432,9 +432,12 @@ class App:
     # --- pages ---
 
     def examples(self) -> list[pages.Example]:
+        """The named queries as they run here: hierarchies expanded from this store (see hierarchy.py)."""
+        from .hierarchy import READ, Hierarchies, expand
         from .query import named_queries
 
-        return [pages.Example(q.name, q.title, q.text) for q in named_queries().values()]
+        hierarchies = Hierarchies.from_rows(self.select(READ))
+        return [pages.Example(q.name, q.title, expand(q.text, hierarchies)) for q in named_queries().values()]
 
     def select(self, text: str) -> Select:
         result = self.runner.query(text, [], []).result
