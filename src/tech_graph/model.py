@@ -310,6 +310,13 @@ class Event:
     end: Term | None = None
     status: str | None = None  # the status individual's IRI
     status_label: Term | None = None
+    modality: str | None = None  # the tg:Modality individual's IRI: planned, possible, rumoured, alleged
+    modality_label: Term | None = None
+
+    @property
+    def modality_name(self) -> str:
+        """How the source hedges it ("rumoured"), or "" when it states it as fact."""
+        return value(self.modality_label) or (local_name(self.modality).lower() if self.modality else "")
 
 
 @dataclass(frozen=True)
@@ -425,7 +432,7 @@ class Model:
         found: dict[str, Event] = {}
         with bulk_results():
             filters = self._events_filter(chosen, period=period)
-            for iri, label, comment, time, begin, end, status, status_label in self._rows(
+            for iri, label, comment, time, begin, end, status, status_label, modality, modality_label in self._rows(
                     "model-events", event_filters=filters):
                 key = value(iri)
                 if key is None:
@@ -433,8 +440,11 @@ class Model:
                 event = found.get(key)
                 if event is None:
                     found[key] = Event(key, label=label, comment=comment, time=time, begin=begin, end=end,
-                                       status=value(status), status_label=status_label)
+                                       status=value(status), status_label=status_label, modality=value(modality),
+                                       modality_label=modality_label)
                     continue
+                event.modality = event.modality or value(modality)
+                event.modality_label = better(event.modality_label, modality_label)
                 event.label, event.comment = better(event.label, label), better(event.comment, comment)
                 event.status_label = better(event.status_label, status_label)
                 event.time, event.begin, event.end = event.time or time, event.begin or begin, event.end or end

@@ -163,6 +163,7 @@ class Happening:
     span: Span | None = None
     status: str = ""
     open_ended: bool = False
+    modality: str = ""  # planned, possible, rumoured, alleged; "" when the source states it as fact
 
     @property
     def date(self) -> str:
@@ -208,7 +209,7 @@ def events(store: Store | Model, chosen: EventFilter | None = None) -> dict[str,
     for iri, event in _model(store).events(chosen).items():
         span, open_ended = timing(event.time, event.begin, event.end, False)
         found[iri] = Happening(iri, event.types, _label(event.label, iri), span,
-                               value(event.status_label) or "", open_ended)
+                               value(event.status_label) or "", open_ended, event.modality_name)
     return found
 
 
@@ -289,10 +290,13 @@ class _Describer:
         if times is None:
             times = self._times[when] = (item.span, item.date, item.start, item.end)
         quote, source = self.prov.get(item.iri, NO_PROVENANCE)
-        return {"relation": kind[0], "relation_iri": kind[1], "colour": kind[2],
-                "event": item.iri, "event_label": item.label,
-                "date": times[1], "start": times[2], "end": times[3], "status": item.status,
-                "quote": quote, "source": source}
+        attrs = {"relation": kind[0], "relation_iri": kind[1], "colour": kind[2],
+                 "event": item.iri, "event_label": item.label,
+                 "date": times[1], "start": times[2], "end": times[3], "status": item.status,
+                 "quote": quote, "source": source}
+        if item.modality:  # only where a source hedges, so files of plain facts keep their columns
+            attrs["modality"] = item.modality
+        return attrs
 
 
 def _read_parts(model: Model, until: date | str | None) -> tuple[
@@ -446,7 +450,8 @@ def event_actor_network(store: Store | Model, *, until: date | str | None = None
         graph.add_node(event_iri, label=event.label, **{"class": cls}, class_label=attrs["relation"],
                        colour=attrs["colour"], shape=classes.shape(cls), kind="event", alt_names="",
                        date=attrs["date"], start=attrs["start"], end=attrs["end"], status=event.status,
-                       quote=attrs["quote"], source=attrs["source"])
+                       quote=attrs["quote"], source=attrs["source"],
+                       **({"modality": event.modality} if event.modality else {}))
     for event_iri, members in taking_part.items():
         if event_iri not in happened or _after(happened[event_iri], day):
             continue

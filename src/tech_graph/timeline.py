@@ -91,20 +91,26 @@ class TimelineEvent:
     comment: str
     types: list[TypeRef]
     lane: TypeRef | None
-    span: Span
+    span: Span | None  # None: no source dates it (listed as undated, never placed on a guess)
     actors: list[ActorRole] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
     status: str = ""
     quotes: list[Quote] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
     all_types: tuple[str, ...] = ()
+    modality: str = ""  # how the source hedges it: planned, possible, rumoured, alleged; "" when stated as fact
 
     @property
     def type_label(self) -> str:
         return ", ".join(t.label for t in self.types)
 
+    @property
+    def date_label(self) -> str:
+        return self.span.label if self.span else "undated"
+
     def sort_key(self) -> tuple[date, Precision, str, str]:
-        return (*self.span.sort_key(), self.label.casefold(), self.iri)
+        when = self.span.sort_key() if self.span else (date.max, Precision.DAY)  # undated events last
+        return (*when, self.label.casefold(), self.iri)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,13 +119,14 @@ class TimelineEvent:
             "comment": self.comment,
             "types": [{"iri": t.iri, "label": t.label} for t in self.types],
             "lane": self.lane.label if self.lane else None,
-            "date": self.span.label,
-            "start": self.span.begin.iso,
-            "end": self.span.finish.iso if self.span.finish else None,
-            "precision": self.span.begin.precision.name.lower(),
+            "date": self.date_label,
+            "start": self.span.begin.iso if self.span else None,
+            "end": self.span.finish.iso if self.span and self.span.finish else None,
+            "precision": self.span.begin.precision.name.lower() if self.span else None,
             "actors": [{"role": a.role, "iri": a.iri, "label": a.label} for a in self.actors],
             "places": [{"iri": p.iri, "label": p.label} for p in self.places],
             "status": self.status,
+            "modality": self.modality,
             "quotes": [{"text": q.text, "excerpt": q.excerpt, "document": q.document_title} for q in self.quotes],
             "sources": [
                 {"iri": s.iri, "kind": s.kind, "title": s.title, "publisher": s.publisher, "url": s.url,
@@ -366,10 +373,13 @@ def events_for(store: Store | Model, chosen: Selection,
 
 
 def _events_for(model: Model, chosen: Selection, classes: dict[str, EventClass]) -> list[TimelineEvent]:
-    core: dict[str, tuple[Span, Event]] = {}
+    core: dict[str, tuple[Span | None, Event]] = {}
+    dated_only = chosen.start is not None or chosen.end is not None
     for iri, event in model.events(chosen.filter()).items():
         first = read_when(event.begin, iri) or read_when(event.time, iri)
         if first is None:
+            if not dated_only:  # no source dates it: listed as undated; a period cannot hold it
+                core[iri] = (None, event)
             continue
         span = Span(first, read_when(event.end, iri))
         if span.overlaps(chosen.start, chosen.end):
@@ -399,7 +409,7 @@ def _events_for(model: Model, chosen: Selection, classes: dict[str, EventClass])
 
     typing = TypeSummaries(classes, vocabulary)
     result = []
-    for iri, (span, event) in core.items():
+    for iri, (placed_at, event) in core.items():
         typed = typing(event.types or {EVENT})
         acting, placed, quoted = roles.get(iri, ()), places.get(iri, ()), quotes.get(iri, ())
         status = value(event.status_label) or (local_name(event.status) if event.status else "")
@@ -409,13 +419,14 @@ def _events_for(model: Model, chosen: Selection, classes: dict[str, EventClass])
             comment=value(event.comment) or "",
             types=list(typed.specific),
             lane=typed.lane,
-            span=span,
+            span=placed_at,
             actors=sorted(acting, key=_actor_order) if len(acting) > 1 else list(acting),
             places=sorted(placed, key=_place_order) if len(placed) > 1 else list(placed),
             status=status,
             quotes=sorted(quoted, key=_quote_order) if len(quoted) > 1 else list(quoted),
             sources=sources.get(iri, []),
             all_types=typed.expanded,
+            modality=event.modality_name,
         ))
     result.sort(key=TimelineEvent.sort_key)
     return result
@@ -535,7 +546,7 @@ def as_of(
 
 
 EVENT_HEADER = ["date", "start", "end", "precision", "type", "lane", "event", "actors", "places", "status",
-                "quote", "source", "iri"]
+                "modality", "quote", "source", "iri"]
 
 
 def actors_text(event: TimelineEvent) -> str:
@@ -552,16 +563,17 @@ def events_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list[
     rows = []
     for e in events:
         rows.append([
-            e.span.label,
-            e.span.begin.iso,
-            e.span.finish.iso if e.span.finish else "",
-            e.span.begin.precision.name.lower(),
+            e.date_label,
+            e.span.begin.iso if e.span else "",
+            e.span.finish.iso if e.span and e.span.finish else "",
+            e.span.begin.precision.name.lower() if e.span else "",
             e.type_label,
             e.lane.label if e.lane else "",
             e.label,
             actors_text(e),
             "; ".join(p.label for p in e.places),
             e.status,
+            e.modality,
             " | ".join(q.text for q in e.quotes),
             source_text(e),
             e.iri,
@@ -575,7 +587,8 @@ def reading_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list
     for e in events:
         background = [s.citation for s in e.sources if s.kind == "background"]
         source = f"“{e.quotes[0].text}”" if e.quotes else "; ".join(background)
-        rows.append([e.span.label, e.type_label, e.label, ", ".join(a.label for a in e.actors), source])
+        label = f"{e.label} ({e.modality})" if e.modality else e.label
+        rows.append([e.date_label, e.type_label, label, ", ".join(a.label for a in e.actors), source])
     return ["date", "type", "event", "actors", "source"], rows
 
 
@@ -606,11 +619,20 @@ def _tl_date(when: When) -> dict[str, int]:
 
 
 def timelinejs(events: Sequence[TimelineEvent], title: str = "tech-graph timeline") -> str:
-    """TimelineJS3 JSON. Its text fields are HTML, so every value is escaped."""
+    """TimelineJS3 JSON. Its text fields are HTML, so every value is escaped.
+
+    TimelineJS needs a start date, so undated events are left out; the title slide says how many.
+    """
     esc = html.escape
     slides = []
+    undated = 0
     for e in events:
+        if e.span is None:
+            undated += 1
+            continue
         parts = [f"<p>{esc(e.comment)}</p>"] if e.comment else []
+        if e.modality:
+            parts.append(f"<p>{esc(e.modality.capitalize())}, per the source.</p>")
         parts += [f"<blockquote>{esc(q.text)}</blockquote>" for q in e.quotes]
         if e.actors:
             parts.append("<p>" + esc(actors_text(e)) + "</p>")
@@ -626,5 +648,7 @@ def timelinejs(events: Sequence[TimelineEvent], title: str = "tech-graph timelin
         if e.lane:
             slide["group"] = e.lane.label
         slides.append(slide)
-    doc = {"title": {"text": {"headline": esc(title), "text": f"<p>{len(slides)} events</p>"}}, "events": slides}
+    left_out = f"; {undated} undated events are in the table, not here" if undated else ""
+    doc = {"title": {"text": {"headline": esc(title), "text": f"<p>{len(slides)} events{left_out}</p>"}},
+           "events": slides}
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
