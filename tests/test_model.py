@@ -41,13 +41,15 @@ def by_iri(events: list[tl.TimelineEvent]) -> dict[str, tl.TimelineEvent]:
 
 def test_an_undated_event_is_listed_last_as_undated(hedged: OxigraphStore) -> None:
     events = tl.events(hedged)
-    assert events[-1].iri == TGR + "m-offer" and events[-1].span is None
+    undated = [e.span is None for e in events]
+    assert TGR + "m-offer" in by_iri(events) and undated == sorted(undated)  # the undated ones come last
+    at = [e.iri for e in events].index(TGR + "m-offer")
     header, rows = tl.events_table(events)
-    row = dict(zip(header, rows[-1], strict=True))
+    row = dict(zip(header, rows[at], strict=True))
     assert (row["date"], row["start"], row["precision"], row["modality"]) == ("undated", "", "", "possible")
-    doc = json.loads(tl.events_json(events))["events"][-1]
+    doc = json.loads(tl.events_json(events))["events"][at]
     assert (doc["date"], doc["start"], doc["modality"]) == ("undated", None, "possible")
-    assert "1 undated events are in the table" in tl.timelinejs(events)
+    assert f"{sum(undated)} undated events are in the table" in tl.timelinejs(events)
 
 
 def test_a_period_cannot_hold_an_undated_event(hedged: OxigraphStore) -> None:
@@ -57,7 +59,7 @@ def test_a_period_cannot_hold_an_undated_event(hedged: OxigraphStore) -> None:
 
 def test_the_page_lists_undated_events_and_marks_hedges(hedged: OxigraphStore) -> None:
     data = page_data(tl.events(hedged), tl.event_classes(hedged))
-    assert [u["id"] for u in data["undated"]] == [TGR + "m-offer"]
+    assert TGR + "m-offer" in [u["id"] for u in data["undated"]]
     assert TGR + "m-offer" not in {i["id"] for i in data["items"]} and TGR + "m-offer" in data["details"]
     rumour = next(i for i in data["items"] if i["id"] == TGR + "m-rumour")
     assert rumour["text"] == "A rumoured probe (possible)" and "tg-hedged" in rumour["className"]

@@ -460,16 +460,15 @@ class Model:
         return self._once("participants", chosen, True, lambda: self._participants(chosen))
 
     def _participants(self, chosen: EventFilter | None) -> list[Participation]:
-        found: dict[tuple[str, str, str], str | None] = {}
+        found: dict[tuple[str, str, str], Term | None] = {}
         with bulk_results():
             for event, role, actor, label in self._rows("model-participants",
                                                         event_filters=self._events_filter(chosen)):
                 key = (value(event), value(role), value(actor))
                 if None in key:
                     continue
-                best = found.get(key)  # type: ignore[arg-type]
-                found[key] = value(better(best, label))  # type: ignore[index, arg-type]
-        return [Participation(e, r, a, label) for (e, r, a), label in found.items()]
+                found[key] = better(found.get(key), label)  # type: ignore[arg-type, index]
+        return [Participation(e, r, a, value(label)) for (e, r, a), label in found.items()]
 
     def places(self, chosen: EventFilter | None = None) -> dict[str, list[Place]]:
         """Where each chosen event happened."""
