@@ -234,6 +234,7 @@ class EventFilter:
     end: date | None = None
     only: frozenset[str] | None = None
     actors: frozenset[str] | None = None  # events any of these actors take part in
+    among: frozenset[str] | None = None  # with `actors`: and another of these too
 
     def sparql(self, vocabulary: Vocabulary, var: str = "event", period: bool = True) -> str:
         """Graph patterns that narrow `?var`, with the hierarchies as VALUES."""
@@ -247,6 +248,9 @@ class EventFilter:
             parts.append(f"{values('_role', vocabulary.roles())} {v} ?_role {node(self.actor)} .")
         if self.actors is not None:
             parts.append(f"{values('_who', self.actors)} {values('_as', vocabulary.roles())} {v} ?_as ?_who .")
+            if self.among is not None:
+                parts.append(f"{values('_too', self.among)} {values('_as2', vocabulary.roles())} {v} ?_as2 ?_too . "
+                             "FILTER (?_too != ?_who)")
         if self.place:
             within = vocabulary.hierarchies.places.within(self.place)
             parts.append(f"{v} sem:hasPlace ?_place . {values('_place', within)}")
@@ -449,6 +453,8 @@ class Model:
                 event.status_label = better(event.status_label, status_label)
                 event.time, event.begin, event.end = event.time or time, event.begin or begin, event.end or end
                 event.status = event.status or value(status)
+            if filters and len(found) <= VALUES_CHUNK:  # the events are known: name them, do not find them again
+                filters = values("event", found)
             for iri, kind in self._rows("model-event-types", event_filters=filters):
                 event = found.get(value(iri) or "")
                 if event is not None and kind is not None:

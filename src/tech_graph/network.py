@@ -35,6 +35,7 @@ from .errors import InputError
 from .model import (
     DEFAULT_COLOUR,
     DEFAULT_SHAPE,
+    VALUES_CHUNK,
     Actor,
     Document,
     EventFilter,
@@ -336,9 +337,13 @@ def _around(model: Model, center: str, depth: int, day: date | None, target: str
     reached, frontier = {center}, {center}
     part = _Part({}, {}, [], reached, people=people)
 
-    def read(actors: set[str]) -> set[str]:
-        chosen = EventFilter(actors=frozenset(actors))
-        happened, taking_part = events(model, chosen), participants(model, chosen)
+    def read(actors: set[str], among: set[str] | None = None) -> set[str]:
+        chosen = EventFilter(actors=frozenset(actors), among=frozenset(among) if among is not None else None)
+        happened = events(model, chosen)
+        if not happened:
+            return set()
+        taking_part = participants(model, EventFilter(only=frozenset(happened)) if len(happened) <= VALUES_CHUNK
+                                   else chosen)
         links = [link for link in relationships(model, actors) if not _after(link.happening, day)]
         found: set[str] = set()
         for event_iri, members in taking_part.items():
@@ -359,7 +364,7 @@ def _around(model: Model, center: str, depth: int, day: date | None, target: str
             break
     part.exhausted = not frontier
     if closed and frontier:
-        read(frontier)
+        read(frontier, among=reached)  # only the links that stay inside
     part.links = sorted((link for link in part.links if link.source in people and link.target in people),
                         key=lambda link: (link.happening.iri, link.source, link.target))
     part.taking_part = dict(sorted(part.taking_part.items()))
