@@ -392,6 +392,23 @@ class Place:
     label: str | None
 
 
+Typed = TypeVar("Typed", Actor, Relationship)
+
+
+def _gather(found: dict[str, Typed], make: Callable[[str], Typed], iri: Term | None, kind: Term | None,
+            label: Term | None) -> Typed | None:
+    """The node a row is about, made on its first row: each row adds a type and maybe a better label."""
+    key = value(iri)
+    if key is None or kind is None:
+        return None
+    item = found.get(key)
+    if item is None:
+        item = found[key] = make(key)
+    item.types.add(kind.value)  # type: ignore[union-attr]
+    item.label = better(item.label, label)
+    return item
+
+
 class Model:
     """The graph of one store as the views see it. Each part is read on first use, once."""
 
@@ -512,14 +529,9 @@ class Model:
         with bulk_results():
             for iri, kind, label, alt, country, country_label in self._rows("model-actors",
                                                                              actor_filters=filters):
-                key = value(iri)
-                if key is None or kind is None:
-                    continue
-                actor = found.get(key)
+                actor = _gather(found, Actor, iri, kind, label)
                 if actor is None:
-                    actor = found[key] = Actor(key)
-                actor.types.add(kind.value)  # type: ignore[union-attr]
-                actor.label = better(actor.label, label)
+                    continue
                 if isinstance(alt, ox.Literal) and alt.value and alt.value not in actor.alt_names:
                     actor.alt_names.append(alt.value)
                 if isinstance(country, ox.NamedNode):
@@ -544,14 +556,9 @@ class Model:
         found: dict[str, Relationship] = {}
         for row in self._rows("model-relationships", relationship_filters=filters):
             iri, kind, label, source, source_label, target, target_label, time, begin, end = row
-            key = value(iri)
-            if key is None or kind is None:
-                continue
-            rel = found.get(key)
+            rel = _gather(found, Relationship, iri, kind, label)
             if rel is None:
-                rel = found[key] = Relationship(key)
-            rel.types.add(kind.value)  # type: ignore[union-attr]
-            rel.label = better(rel.label, label)
+                continue
             ends = (source.value if isinstance(source, ox.NamedNode) else None,
                     target.value if isinstance(target, ox.NamedNode) else None)
             labels = rel.ends.get(ends, (None, None))
