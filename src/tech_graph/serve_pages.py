@@ -31,6 +31,8 @@ class Limits(Protocol):
     @property
     def timeout(self) -> float: ...
 
+    def describe(self) -> str: ...
+
 
 def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
@@ -146,7 +148,7 @@ def query_page(examples: Sequence[Example], limits: Limits) -> str:
       <button id="run" type="submit">Run ▶</button>
       <span class="hint">Ctrl+Enter runs. Prefixes tg:, tgr:, sem:, prov:, schema:, rdfs:, xsd: … are predeclared.
         Add <code>#defaultView:Graph</code> or <code>#defaultView:Timeline</code> to pick a view.
-        Limits: {limits.max_rows} rows, {limits.timeout:g} s.</span>
+        Limits: {esc(limits.describe())}; SERVICE and LOAD are refused.</span>
     </div>
   </form>
   <div id="views" role="tablist">
