@@ -59,13 +59,16 @@ def resolve(store: Store, name: str, class_iri: str = TG + "Actor", what: str = 
     are looked up first, so that a big graph is not read whole for one name.
     """
     iri = expand(name)
-    if iri is not None:
-        narrow = f"VALUES ?node {{ {ox.NamedNode(iri)} }}"
-    else:
-        wanted = ox.Literal(name.strip().lower())
-        narrow = (f"{{ ?node rdfs:label|schema:alternateName ?_n FILTER (LCASE(STR(?_n)) = {wanted}) }} UNION "
-                  f'{{ ?node rdfs:label ?_n FILTER (LCASE(REPLACE(STR(?node), "^.*[/#]", "")) = {wanted}) }}')
-    found = _match(members(store, class_iri, narrow), name)
+    try:
+        if iri is not None:
+            narrow = f"VALUES ?node {{ {ox.NamedNode(iri)} }}"
+        else:
+            wanted = ox.Literal(name.strip().lower())
+            narrow = (f"{{ ?node rdfs:label|schema:alternateName ?_n FILTER (LCASE(STR(?_n)) = {wanted}) }} UNION "
+                      f'{{ ?node rdfs:label ?_n FILTER (LCASE(REPLACE(STR(?node), "^.*[/#]", "")) = {wanted}) }}')
+    except ValueError:  # not a term SPARQL can hold (an undecodable byte): no quick look-up
+        narrow = None
+    found = _match(members(store, class_iri, narrow), name) if narrow is not None else None
     if found is not None:
         return found
     everyone = members(store, class_iri)
