@@ -9,9 +9,10 @@ from urllib.parse import unquote
 import pytest
 
 from conftest import watch_page
+from tech_graph.hierarchy import Hierarchies, expand
 from tech_graph.query import named_queries
 from tech_graph.serve import App, Running, Settings, start_in_thread
-from tech_graph.store import OxigraphStore
+from tech_graph.store import OxigraphStore, memory_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 EXAMPLE = "timeline"  # a named query whose columns fit all three views: IRIs, and dates
@@ -39,7 +40,9 @@ def test_run_a_named_query_switch_views_and_follow_an_entity_to_its_quote(browse
         assert rows > 10
         assert page.inner_text("#status").startswith(f"{rows} rows")
         # The query travels in the URL, so the link can be shared.
-        assert unquote(page.url.split("#", 1)[1]) == named_queries()[EXAMPLE].text
+        # The query travels in the URL, as it runs: hierarchies expanded (hierarchy.py).
+        assert unquote(page.url.split("#", 1)[1]) == expand(named_queries()[EXAMPLE].text, Hierarchies.read(
+            memory_store()))
 
         page.click("#views button[data-view='graph']")
         page.wait_for_selector("#result-graph canvas")
