@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import virtuoso_server as virtuoso
 from tech_graph.load import bundled_sources
 from tech_graph.remote import Endpoints, SparqlStore
 from tech_graph.store import OxigraphStore, Store, load_disk_store, memory_store, open_disk_store
@@ -190,6 +191,24 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+VIRTUOSO_ENV = "TECH_GRAPH_TEST_VIRTUOSO"  # a sparql: spec; .ci/run starts one server for the whole run
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Virtuoso (Debian's virtuoso-opensource) for the session; the value is its sparql: spec.
+
+    The one .ci/run started if it says so in $TECH_GRAPH_TEST_VIRTUOSO, else our own on free ports.
+    """
+    started = os.environ.get(VIRTUOSO_ENV)
+    if started:
+        yield started.removeprefix("sparql:")
+        return
+    require("Debian's virtuoso-opensource (virtuoso-t and isql-vt)", virtuoso.binary() and virtuoso.isql())
+    with virtuoso.running(tmp_path_factory.mktemp("virtuoso")) as spec:
+        yield spec
+
+
 @pytest.fixture(scope="session")
 def disk_store(tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
     """The bundled graph in an oxigraph:PATH store, loaded the way `tech-graph load` does."""
@@ -206,10 +225,47 @@ def server_store(oxigraph_server: str) -> SparqlStore:
     return store
 
 
-@pytest.fixture(params=["memory", "oxigraph", pytest.param("sparql", marks=pytest.mark.server)])
+@pytest.fixture(scope="session")
+def virtuoso_store(virtuoso_server: str) -> SparqlStore:
+    """The bundled graph uploaded to the session's Virtuoso."""
+    store = SparqlStore(Endpoints.parse(virtuoso_server), f"sparql:{virtuoso_server}")
+    store.load(bundled_sources())
+    return store
+
+
+SERVERS = [pytest.param("sparql", marks=pytest.mark.server), pytest.param("virtuoso", marks=pytest.mark.server)]
+
+
+# Where Virtuoso 7.2.5 gives other answers than the memory store, and why (`check-store` shows each
+# cause in one line; README "Other servers"). Not strict, because the named queries are being rewritten
+# without property paths: an entry whose test passes shows as XPASS in the summary (-ra) and should
+# go. Keys are test names, then the parameters without "virtuoso-".
+_CONCAT = ("GROUP_CONCAT of @en labels is a plain string on Virtuoso, as SPARQL 1.1 section 18.5.1.7 says, and "
+           "keeps @en on Oxigraph (check-store: 'GROUP_CONCAT of language-tagged strings gives a plain string')")
+_BOOLEAN = ("Virtuoso returns BIND (true AS ?x) as the integer 1 (check-store: 'a boolean the query computes "
+            "comes back as xsd:boolean')")
+VIRTUOSO_WRONG: dict[str, dict[str, str]] = {
+    "test_named_queries_agree_with_memory": {
+        **dict.fromkeys(["crackdown-by-country", "events-by-place", "timeline"], _CONCAT),
+        **dict.fromkeys(["model-derivations", "model-documents"], _BOOLEAN),
+    },
+}
+
+
+def virtuoso_wrong(node: pytest.Item) -> str | None:
+    """Why Virtuoso answers this test differently, if it is a known case."""
+    name, _, params = node.name.partition("[")
+    params = params.rstrip("]").removeprefix("virtuoso").removeprefix("-")
+    return VIRTUOSO_WRONG.get(name, {}).get(params)
+
+
+@pytest.fixture(params=["memory", "oxigraph", *SERVERS])
 def any_store(request: pytest.FixtureRequest) -> Store:
     """Each kind of store, holding the bundled graph; tests using it run once per kind."""
-    name = {"memory": "store", "oxigraph": "disk_store", "sparql": "server_store"}[request.param]
+    name = {"memory": "store", "oxigraph": "disk_store", "sparql": "server_store",
+            "virtuoso": "virtuoso_store"}[request.param]
+    if request.param == "virtuoso" and (reason := virtuoso_wrong(request.node)):
+        request.applymarker(pytest.mark.xfail(strict=False, reason=reason))
     store = request.getfixturevalue(name)
     assert isinstance(store, Store)
     return store

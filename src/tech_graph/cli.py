@@ -351,6 +351,26 @@ def validate() -> None:
     click.echo(f"ok: {checked} files conform to the shapes; every quote is in its source")
 
 
+@cli.command("check-store")
+@graph_options
+def check_store() -> None:
+    """Probe a SPARQL server with known-answer queries: one line each, saying what it gets wrong.
+
+    Covers property paths in joins, OPTIONAL, GROUP_CONCAT, language tags, literals,
+    VALUES, ASK, CONSTRUCT, DESCRIBE and datasets (default-graph-uri, named-graph-uri).
+    Uploads a small graph into four probe graphs of its own (so it needs update rights)
+    and drops them at the end. Exits 1 if any probe is wrong.
+
+    Example: tech-graph check-store --store sparql:http://127.0.0.1:7878/query
+    """
+    from .conformance import report
+
+    lines, right = report(session().store_spec)
+    click.echo("\n".join(lines))
+    if not right:
+        sys.exit(1)
+
+
 @cli.command()
 @click.option("--uncited", is_flag=True, help="List only the sentences that no excerpt cites.")
 @click.option("--html", "html_file", help="Also write the article with cited passages highlighted (offline HTML).")
@@ -396,7 +416,8 @@ def stats(output: str) -> None:
 def load() -> None:
     """Load the bundled graph and your --data files into a persistent store or server, once.
 
-    Replaces what an earlier load put there; a failed load leaves it intact.
+    Replaces what an earlier load put there; a failed load leaves it intact, except that a server
+    upload that breaks off half-way is marked incomplete, and refused, until the next load.
     Later commands with the same --store open it without parsing any Turtle.
 
     Example: tech-graph load --store oxigraph:tech.db --data my-events.ttl

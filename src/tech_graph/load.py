@@ -16,7 +16,7 @@ from xml.parsers import expat
 import pyoxigraph as ox
 
 from .errors import InputError, os_error
-from .namespaces import ALL_GRAPHS, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SOURCES, GRAPH_USER
+from .namespaces import GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SOURCES, GRAPH_USER
 
 # File suffix -> (pyoxigraph format, readable name). Quad formats keep their own graphs.
 FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
@@ -241,23 +241,3 @@ def load_source(store: ox.Store, source: Source, *, bulk: bool = False) -> None:
 def load_sources(store: ox.Store, sources: Sequence[Source], *, bulk: bool = False) -> None:
     for source in sources:
         load_source(store, source, bulk=bulk)
-
-
-def graphs_as_ntriples(sources: Sequence[Source]) -> dict[str, bytes]:
-    """Parse every file first, then give each of our named graphs as N-Triples.
-
-    Used to upload to a server: a bad file fails here, before anything is sent.
-    Triples of a quad file that sit outside our named graphs go to the user graph,
-    because queries only see our graphs.
-    """
-    parsed = ox.Store()
-    load_sources(parsed, sources, bulk=True)
-    ours = {g: ox.NamedNode(g) for g in ALL_GRAPHS}
-    out: dict[str, bytes] = {}
-    for graph in ALL_GRAPHS:
-        triples = [q.triple for q in parsed.quads_for_pattern(None, None, None, ours[graph])]
-        if graph == GRAPH_USER:
-            triples += [q.triple for q in parsed if q.graph_name not in ours.values()]
-        if triples:
-            out[graph] = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    return out
