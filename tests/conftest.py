@@ -237,19 +237,12 @@ SERVERS = [pytest.param("sparql", marks=pytest.mark.server), pytest.param("virtu
 
 
 # Where Virtuoso 7.2.5 gives other answers than the memory store, and why (`check-store` shows each
-# cause in one line; README "Other servers"). Not strict, because the named queries are being rewritten
-# without property paths: an entry whose test passes shows as XPASS in the summary (-ra) and should
-# go. Keys are test names, then the parameters without "virtuoso-".
-_CONCAT = ("GROUP_CONCAT of @en labels is a plain string on Virtuoso, as SPARQL 1.1 section 18.5.1.7 says, and "
-           "keeps @en on Oxigraph (check-store: 'GROUP_CONCAT of language-tagged strings gives a plain string')")
-_BOOLEAN = ("Virtuoso returns BIND (true AS ?x) as the integer 1 (check-store: 'a boolean the query computes "
-            "comes back as xsd:boolean')")
-VIRTUOSO_WRONG: dict[str, dict[str, str]] = {
-    "test_named_queries_agree_with_memory": {
-        **dict.fromkeys(["crackdown-by-country", "events-by-place", "timeline"], _CONCAT),
-        **dict.fromkeys(["model-derivations", "model-documents"], _BOOLEAN),
-    },
-}
+# cause in one line; README "Other servers"). Keys are test names, then the parameters without
+# "virtuoso-"; entries are non-strict xfails. It is empty: the named queries now avoid the last two
+# differences themselves, GROUP_CONCAT of tagged labels (plain on Virtuoso, as SPARQL 1.1 section
+# 18.5.1.7 says, tagged on Oxigraph: they concatenate STR(?label)) and a computed boolean (Virtuoso
+# returns BIND (true AS ?x) as the integer 1: they bind a string and test whether it is bound).
+VIRTUOSO_WRONG: dict[str, dict[str, str]] = {}
 
 
 def virtuoso_wrong(node: pytest.Item) -> str | None:
