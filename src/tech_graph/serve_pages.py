@@ -135,7 +135,8 @@ def query_page(examples: Sequence[Example], limits: Limits) -> str:
       <button id="run" type="submit">Run ▶</button>
       <span class="hint">Ctrl+Enter runs. Prefixes tg:, tgr:, sem:, prov:, schema:, rdfs:, xsd: … are predeclared.
         <code>#defaultView:Graph</code>, <code>Timeline</code> or <code>BarChart</code> picks a view;
-        <code>?x</code> with <code>?xLabel</code> names a node. Limits: {limits.max_rows} rows, {limits.timeout:g} s.</span>
+        <code>?x</code> with <code>?xLabel</code> names a node.
+        Limits: {limits.max_rows} rows, {limits.timeout:g} s.</span>
     </div>
   </form>
   <div id="views">
@@ -148,7 +149,7 @@ def query_page(examples: Sequence[Example], limits: Limits) -> str:
     <button type="button" id="copy-link" title="copy a link to this query, view and selection">Copy link</button>
     <span id="status" role="status"></span>
   </div>
-  <div class="results">
+  <div class="result-area">
     <div id="result-table" class="result" data-view="table"></div>
     <div id="result-graph" class="result" data-view="graph" hidden></div>
     <div id="result-timeline" class="result" data-view="timeline" hidden></div>

@@ -145,7 +145,7 @@
     var detail = document.getElementById("detail");
     var shape = null, network = null, timeline = null, groups = {};  // groups: per view, its selectable items
     var state = { query: "", view: "table", item: "" };  // what the URL's hash holds
-    var ranQuery = null, drawn = {};
+    var ranQuery = null, pending = false, drawn = {}, networkEdges = [];
 
     function setStatus(text, bad) { status.textContent = text; status.className = bad ? "bad" : ""; }
 
@@ -163,7 +163,7 @@
 
     function hashOf(s) {
       var parts = ["query=" + encodeURIComponent(s.query)];
-      if (s.view && s.view !== "table") parts.push("view=" + encodeURIComponent(s.view));
+      if (s.view) parts.push("view=" + encodeURIComponent(s.view));
       if (s.item) parts.push("item=" + encodeURIComponent(s.item));
       return "#" + parts.join("&");
     }
@@ -177,9 +177,9 @@
     function fromHash() {
       var s = readHash();
       if (!s) return;
-      if (s.query === ranQuery && shape) {  // same result: only the view or the selection changed
-        state.view = s.view || "table"; state.item = s.item;
-        show(state.view, true);
+      if (s.query === ranQuery) {  // same query: only the view or the selection changed (or it still runs)
+        if (pending) { state.view = s.view; state.item = s.item; return; }
+        if (shape && (s.view !== state.view || s.item !== state.item)) { state.item = s.item; show(s.view || "table", true); }
         return;
       }
       editor.setValue(s.query);
@@ -199,6 +199,7 @@
     function execute(text, view, item) {
       state = { query: text, view: view, item: item };
       ranQuery = text;
+      pending = true;
       setStatus("running…");
       var started = performance.now();
       fetch("/sparql", {
@@ -209,12 +210,13 @@
       }).then(function (response) {
         return response.text().then(function (body) {
           if (text !== ranQuery) return;  // a newer query was started meanwhile
+          pending = false;
           var ms = Math.round(performance.now() - started);
           if (!response.ok) { fail(body.replace(/^error: /, "").trim() || response.statusText); return; }
           if ((response.headers.get("Content-Type") || "").indexOf("json") < 0) { showText(body, ms); return; }
           render(JSON.parse(body), text, ms);
         });
-      }).catch(function (err) { fail(String(err)); });
+      }).catch(function (err) { pending = false; fail(String(err)); });
     }
 
     function fail(message) {
@@ -396,9 +398,11 @@
       close.addEventListener("click", unselect);
       var list = el("dl", {});
       s.vars.forEach(function (v) {
-        if (v === s.key || s.labelCols[v]) return;
+        if (s.labelCols[v]) return;
         var seen = new Map();
-        group.rows.forEach(function (r) { if (r[v] && !seen.has(r[v].value)) seen.set(r[v].value, r); });
+        group.rows.forEach(function (r) {
+          if (r[v] && r[v].value !== group.id && !seen.has(r[v].value)) seen.set(r[v].value, r);
+        });
         if (!seen.size) return;
         list.appendChild(el("dt", {}, "?" + v));
         var dd = list.appendChild(el("dd", {}));
@@ -442,12 +446,10 @@
           }
         });
       });
-      var found = groupRows(s, function (r) { return s.key && r[s.key] && r[s.key].type === "uri"; });
-      // Nodes outside the key column get a panel too: the rows they appear in.
-      nodes.forEach(function (n) {
-        if (found.some(function (g) { return g.id === n.id; })) return;
+      // Each node's panel: every row it appears in.
+      var found = Array.from(nodes.values()).map(function (n) {
         var rows = s.rows.filter(function (r) { return s.nodeCols.some(function (v) { return r[v] && r[v].value === n.id; }); });
-        found.push({ id: n.id, iri: n.id, label: n.label, rows: rows });
+        return { id: n.id, iri: n.id, label: n.name, rows: rows };
       });
       groups.graph = found;
       var list = Array.from(nodes.values());
@@ -455,7 +457,8 @@
       // Edge labels only where they tell edges apart and do not crowd the picture; all have a tooltip.
       var kinds = new Set(Array.from(edges.values()).map(function (e) { return e.label; }));
       var quiet = edges.size > 40 || kinds.size < 2;
-      edges.forEach(function (e) { e.title = el("span", {}, e.label); if (quiet) e.label = undefined; });
+      edges.forEach(function (e) { e.text = e.label; e.title = el("span", {}, e.label); if (quiet) e.label = undefined; });
+      networkEdges = Array.from(edges.values());
       var container = document.getElementById("result-graph");
       if (network) network.destroy();
       network = new window.vis.Network(container,
@@ -649,13 +652,20 @@
     });
     document.getElementById("query-form").addEventListener("submit", function (ev) { ev.preventDefault(); run(); });
     window.addEventListener("hashchange", fromHash);
+    window.addEventListener("popstate", fromHash);  // Back/Forward between entries this page pushed
 
     if (readHash()) fromHash();
     else { enable({ table: true }); show("table"); }
     window.techGraph = {
-      editor: editor, run: run,
+      editor: editor, run: run, select: select,
+      graphEdges: function () {
+        return networkEdges.map(function (e) { return { from: e.from, to: e.to, label: e.text, shown: !!e.label }; });
+      },
       graphFontPx: function () { return network ? network.tgFont * network.getScale() : 0; },
-      graphLabelsShown: function () { return network ? network.tgShown : 0; }
+      graphLabelsShown: function () { return network ? network.tgShown : 0; },
+      graphNodes: function () {
+        return network ? network.tgNodes.map(function (n) { return { id: n.id, name: n.name, column: n.group }; }) : [];
+      }
     };
   }
 
