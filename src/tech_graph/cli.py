@@ -218,6 +218,9 @@ def validate() -> None:
 def stats(output: str) -> None:
     """Print counts by class, events per year and actors by degree.
 
+    An actor's degree is its number of distinct neighbours in the actor network, as in
+    `central`; its links count one per event or relationship it shares with a neighbour.
+
     Example: tech-graph stats
     """
     from .stats import stats as compute
@@ -334,6 +337,8 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
     state = tl.as_of(store, as_of, actor=actor, type=type_, place=place) if as_of else None
     events = state.events if state else tl.events(store, actor=actor, type=type_, start=start, end=end, place=place)
 
+    if not events:  # a message, not bare headers; an empty result is not an error
+        click.echo("no events match", err=True)
     if html_file:
         from .timeline_html import timeline_page
 
@@ -344,6 +349,8 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
             return
 
     fmt = fmt or "table"
+    if not events and fmt == "table" and not state:
+        return
     if fmt == "json":
         text = tl.events_json(events, state)
     elif fmt == "timelinejs":
@@ -440,7 +447,7 @@ def path(source: str, target: str, limit: int, until: str | None, output: str) -
 
 @cli.command()
 @click.option("--by", type=click.Choice(["degree", "betweenness", "pagerank"]), default="degree",
-              show_default=True, help="degree: distinct neighbours; betweenness; pagerank (weighted by links).")
+              show_default=True, help="degree: distinct neighbouring actors; betweenness; pagerank (by links).")
 @click.option("--top", default=20, show_default=True, type=click.IntRange(1), help="How many actors to list.")
 @_UNTIL
 @_TEXT_FORMAT
@@ -448,6 +455,9 @@ def path(source: str, target: str, limit: int, until: str | None, output: str) -
 @graph_options
 def central(by: str, top: int, until: str | None, fmt: str, output: str) -> None:
     """Rank the actors by how central they are in the actor network.
+
+    degree is the number of distinct neighbouring actors; links counts one per event or
+    relationship shared with a neighbour (two actors in three deals: one neighbour, three links).
 
     Example: tech-graph central --by betweenness --top 10
     """
