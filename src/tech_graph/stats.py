@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from .query import run_named
-from .store import Select, Store
+from .store import Select, Store, Term
 
 SECTIONS = {
     "Nodes by class": "stats-classes",
@@ -24,7 +24,7 @@ def actors_by_degree(store: Store) -> Select:
 
     graph = network.actor_network(store)
     ranked = network.central(graph, "degree", top=max(1, len(graph)))
-    rows: list[tuple[ox.NamedNode | ox.Literal | None, ...]] = [
+    rows: list[tuple[Term | None, ...]] = [
         (ox.NamedNode(r.actor), ox.Literal(r.label), ox.Literal(int(r.score)), ox.Literal(r.links))
         for r in ranked if r.links
     ]
