@@ -110,16 +110,19 @@
       var generic = textCols.filter(function (v) { return /^(label|name)$/i.test(v); })[0];
       if (generic) { labelFor[key] = generic; labelCols[generic] = true; textCols.splice(textCols.indexOf(generic), 1); }
     }
-    if (!key && textCols.length) key = textCols[0];
+    // Without IRIs, the text column with most distinct values stands for the row's thing.
+    if (!key) textCols.forEach(function (v) { var n = distinct(v); if (n > best) { best = n; key = v; } });
     var linked = rows.some(function (r) {
       return nodeCols.filter(function (v) { return r[v] && r[v].type === "uri"; }).length >= 2;
     });
     var endCol = dateCols.filter(function (v) { return /^(end|until|to)$/i.test(v); })[0] || dateCols[1] || null;
     var startCol = dateCols.filter(function (v) { return v !== endCol; })[0] || null;
-    var barLabel = key ? key : null;
+    // Bars are named by the key, else by any other column that is not a number (a year, say).
+    var barLabel = key || vars.filter(function (v) { return !labelCols[v] && numberCols.indexOf(v) < 0; })[0] || null;
     return {
       vars: vars, rows: rows, labelFor: labelFor, labelCols: labelCols, nodeCols: nodeCols, edgeCols: edgeCols,
-      numberCols: numberCols, dateCols: dateCols, textCols: textCols, key: key, start: startCol, end: endCol,
+      numberCols: numberCols, dateCols: dateCols, textCols: textCols, key: key, barKey: barLabel,
+      start: startCol, end: endCol,
       views: { table: true, graph: linked, timeline: !!startCol, bar: numberCols.length > 0 && !!barLabel }
     };
   }
@@ -142,7 +145,7 @@
     var status = document.getElementById("status");
     var views = document.querySelectorAll("#views button[data-view]");
     var panes = document.querySelectorAll(".result");
-    var detail = document.getElementById("detail");
+    var detail = document.getElementById("detail"), area = document.querySelector(".result-area");
     var shape = null, network = null, timeline = null, groups = {};  // groups: per view, its selectable items
     var state = { query: "", view: "table", item: "" };  // what the URL's hash holds
     var ranQuery = null, pending = false, drawn = {}, networkEdges = [];
@@ -232,7 +235,7 @@
       setStatus("graph result in " + ms + " ms");
       enable({});
       panes.forEach(function (p) { p.hidden = p.id !== "result-text"; });
-      detail.hidden = true;
+      showPanel(false);
       document.getElementById("result-text").textContent = body;
     }
 
@@ -273,7 +276,7 @@
       state.view = view; state.item = item;
       writeHash(false);
       fitHeight();
-      detail.hidden = true;
+      showPanel(false);
       if (!shape) return;
       if (!drawn[view]) {
         drawn[view] = true;
@@ -294,13 +297,22 @@
         if (p.hidden) return;
         var top = p.getBoundingClientRect().top + window.scrollY;
         var room = Math.max(280, Math.floor(window.innerHeight - top - 12));
-        p.style.height = p.id === "result-table" || p.id === "result-text" ? "" : room + "px";
+        p.style.height = p.id === "result-graph" || p.id === "result-timeline" ? room + "px" : "";
         p.style.maxHeight = room + "px";
         if (p.id === "result-graph" && network) network.setSize("100%", room + "px");
       });
     }
     var resizing = null;
     window.addEventListener("resize", function () { clearTimeout(resizing); resizing = setTimeout(fitHeight, 100); });
+
+    /* The panel sits beside the view on a wide screen and over it on a narrow one. */
+    function showPanel(on) {
+      if (detail.hidden === !on) return;
+      detail.hidden = !on;
+      area.classList.toggle("with-detail", on);
+      if (network && state.view === "graph") network.redraw();
+      if (timeline && state.view === "timeline") timeline.tgRefit();
+    }
 
     /* Select an item of a view (a graph node, a timeline event, a bar) and show its rows. */
     function select(view, id) {
@@ -321,7 +333,7 @@
     function unselect() {
       state.item = "";
       writeHash(false);
-      detail.hidden = true;
+      showPanel(false);
     }
 
     /* ----- the table ----- */
@@ -372,15 +384,14 @@
 
     /* ----- groups: one per resource (or text) of the key column ----- */
 
-    function groupRows(s, keep) {
+    function groupRows(s, key) {
       var byId = new Map(), list = [];
       s.rows.forEach(function (r, i) {
-        if (keep && !keep(r)) return;
-        var id = s.key && r[s.key] ? r[s.key].value : "row-" + i;
+        var id = key && r[key] ? r[key].value : "row-" + i;
         var g = byId.get(id);
         if (!g) {
-          g = { id: id, rows: [], iri: s.key && r[s.key] && r[s.key].type === "uri" ? r[s.key].value : null,
-                label: s.key && r[s.key] ? nameOf(s, r, s.key) : "row " + (i + 1) };
+          g = { id: id, rows: [], iri: key && r[key] && r[key].type === "uri" ? r[key].value : null,
+                label: key && r[key] ? nameOf(s, r, key) : "row " + (i + 1) };
           byId.set(id, g); list.push(g);
         }
         g.rows.push(r);
@@ -414,7 +425,7 @@
         });
       });
       detail.replaceChildren(close, title, list);
-      detail.hidden = false;
+      showPanel(true);
     }
 
     /* ----- the graph ----- */
@@ -534,7 +545,7 @@
     function drawTimeline(s) {
       var found = groups.timeline = [];
       var items = [];
-      groupRows(s).forEach(function (g) {
+      groupRows(s, s.key).forEach(function (g) {
         var start = null, end = null, texts = [];
         g.rows.forEach(function (r) {
           var w = when(r[s.start]);
@@ -556,11 +567,23 @@
       var last = Math.max.apply(null, items.map(function (it) { return +it.end; }));
       var extent = Math.max(last - first, 86400000 * 30);
       var width = container.clientWidth || 800;
+      // The whole period, and room on the right for every point's label: the smallest scale
+      // (ms per px) at which each label, starting at its item, still ends inside the window.
+      measure.font = "13px system-ui, sans-serif";
+      items.forEach(function (it) { it.px = measure.measureText(it.label).width + 28; });
+      var span = function (w) {
+        var from = first - extent * 0.03, per = (last - from) / w;
+        items.forEach(function (it) {
+          if (it.px < w * 0.8) per = Math.max(per, (+it.start - from) / (w - it.px));
+        });
+        per = Math.min(per, (last - from) / (w * 0.6));  // history keeps at least 60% of the width
+        return { start: new Date(from), end: new Date(from + per * w) };
+      };
       var shown = items.map(function (it) {
         var item = { id: it.id, content: el("span", {}, it.label), start: it.start, title: el("span", {}, it.title) };
         // A span too short to hold its label is drawn as a point, so the label is never cut.
         var px = (it.end - it.start) / extent * width;
-        if (!it.point && px > it.label.length * 7 + 16) { item.end = dayAfter(it.end); item.type = "range"; }
+        if (!it.point && px > it.px) { item.end = dayAfter(it.end); item.type = "range"; }
         else { item.type = "point"; if (!it.point) item.className = "span"; }
         return item;
       });
@@ -568,9 +591,14 @@
       var room = parseInt(container.style.height, 10) || 420;
       timeline = new window.vis.Timeline(container, new window.vis.DataSet(shown),
         { stack: true, height: room + "px", zoomMin: 86400000 * 7, orientation: { axis: "top" },
-          verticalScroll: true, zoomKey: "ctrlKey", margin: { item: { horizontal: 4, vertical: 4 } },
-          // Room on the right for the labels of the last points.
-          start: new Date(first - extent * 0.03), end: new Date(last + extent * 0.3) });
+          verticalScroll: true, zoomKey: "ctrlKey", margin: { item: { horizontal: 4, vertical: 4 } }, showCurrentTime: false,
+          start: span(width).start, end: span(width).end });
+      timeline.tgRefit = function () {
+        if (!container.clientWidth) return;
+        timeline.redraw();
+        var w = span(container.clientWidth);
+        timeline.setWindow(w.start, w.end, { animation: false });
+      };
       timeline.on("select", function (props) {
         if (props.items.length) select("timeline", props.items[0]); else unselect();
       });
@@ -590,7 +618,7 @@
       s.numberCols.forEach(function (v) { pick.appendChild(el("option", { value: v }, "?" + v)); });
       var chart = el("ol", { "class": "bars" });
       function draw(measure) {
-        groups.bar = groupRows(s);
+        groups.bar = groupRows(s, s.barKey);
         var bars = [];
         groups.bar.forEach(function (g) {
           g.rows.forEach(function (r, i) {
