@@ -513,7 +513,7 @@
     var measure = document.createElement("canvas").getContext("2d");
     function legible() {
       var scale = network.getScale();
-      var size = Math.min(60, Math.max(14, Math.ceil(12 / scale)));
+      var size = Math.min(400, Math.max(14, Math.ceil(12 / scale)));
       if (size !== network.tgFont) {
         network.tgFont = size;
         network.setOptions({ nodes: { font: { size: size } }, edges: { font: { size: Math.round(size * 0.8) } } });
@@ -521,23 +521,28 @@
       var px = size * scale;
       measure.font = px + "px system-ui, sans-serif";
       var at = network.getPositions();
+      var view = network.body.container.getBoundingClientRect();
       var taken = [], changes = [];
-      var boxes = network.tgNodes.map(function (n) {
+      var order = network.tgNodes.slice().sort(function (a, b) { return b.links - a.links; });
+      // Best-connected first: each node's label must miss the labels and dots placed before it
+      // and lie inside the view; then its dot is placed.
+      order.forEach(function (n) {
         var p = network.canvasToDOM(at[n.id]);
         var r = (8 + 18 * Math.min(1, n.links / 12)) * scale;
+        var text = n.name.length > 48 ? n.name.slice(0, 46) + "…" : n.name;
+        var w = measure.measureText(text).width / 2 + 3;
+        var box = { x1: p.x - w, x2: p.x + w, y1: p.y + r, y2: p.y + r + px * 1.25 };
+        var inside = box.x1 >= 0 && box.x2 <= view.width && box.y1 >= 0 && box.y2 <= view.height;
+        var free = inside && !taken.some(function (t) {
+          return box.x1 < t.x2 && t.x1 < box.x2 && box.y1 < t.y2 && t.y1 < box.y2;
+        });
+        if (free) taken.push(box);
         taken.push({ x1: p.x - r, x2: p.x + r, y1: p.y - r, y2: p.y + r });
-        var w = measure.measureText(n.name).width / 2 + 3;
-        return { n: n, x1: p.x - w, x2: p.x + w, y1: p.y + r, y2: p.y + r + px * 1.25 };
-      });
-      boxes.sort(function (a, b) { return b.n.links - a.n.links; });
-      boxes.forEach(function (b) {
-        var free = !taken.some(function (t) { return b.x1 < t.x2 && t.x1 < b.x2 && b.y1 < t.y2 && t.y1 < b.y2; });
-        if (free) taken.push(b);
-        var label = free ? b.n.name : "";
-        if (label !== b.n.label) { b.n.label = label; changes.push({ id: b.n.id, label: label }); }
+        var label = free ? text : "";
+        if (label !== n.label) { n.label = label; changes.push({ id: n.id, label: label }); }
       });
       if (changes.length) network.body.data.nodes.update(changes);
-      network.tgShown = boxes.filter(function (b) { return b.n.label; }).length;
+      network.tgShown = order.filter(function (n) { return n.label; }).length;
     }
 
     /* ----- the timeline ----- */
