@@ -240,6 +240,13 @@ def test_links_hashchange_copy_link_and_reload_keep_query_view_and_selection(
     assert page.get_attribute("#views button[data-view='timeline']", "aria-selected") == "true"
     assert "?eventLabel" in page.evaluate("window.techGraph.editor.getValue()")
 
+    # An edit not yet run survives a reload too, beside the result of the query in the URL.
+    page.evaluate("t => window.techGraph.editor.setValue(t)", REGULATORS + "\nLIMIT 3")
+    page.reload()
+    page.wait_for_selector("#detail:not([hidden])")
+    assert page.evaluate("window.techGraph.editor.getValue()").endswith("LIMIT 3")
+    assert hash_state(page)["query"] == REGULATORS
+
     # Another link opened in the same tab runs its query (the old result does not stay).
     page.evaluate("q => { location.hash = 'query=' + encodeURIComponent(q); }", COUNTS)
     page.wait_for_selector("#result-bar .bar")

@@ -180,9 +180,11 @@
     function fromHash() {
       var s = readHash();
       if (!s) return;
-      if (s.query === ranQuery) {  // same query: only the view or the selection changed (or it still runs)
+      // The same query with a view: only the view or the selection changed (or it still runs).
+      // Without a view the link came from outside (an example, a shared link): run it afresh.
+      if (s.query === ranQuery && s.view) {
         if (pending) { state.view = s.view; state.item = s.item; return; }
-        if (shape && (s.view !== state.view || s.item !== state.item)) { state.item = s.item; show(s.view || "table", true); }
+        if (shape && (s.view !== state.view || s.item !== state.item)) { state.item = s.item; show(s.view, true); }
         return;
       }
       editor.setValue(s.query);
@@ -680,7 +682,7 @@
     document.querySelectorAll("#examples a.example").forEach(function (a) {
       a.addEventListener("click", function (ev) {
         // The link sets the hash and `hashchange` runs it; the same link again runs it again.
-        if (a.getAttribute("href") === location.hash) { ev.preventDefault(); ranQuery = null; fromHash(); }
+        if (a.getAttribute("href") === location.hash) { ev.preventDefault(); fromHash(); }
       });
     });
     document.getElementById("query-form").addEventListener("submit", function (ev) { ev.preventDefault(); run(); });
@@ -689,6 +691,18 @@
 
     if (readHash()) fromHash();
     else { enable({ table: true }); show("table"); }
+    // An edit not yet run survives a reload of the same URL (this tab only).
+    var DRAFT = "tech-graph-draft";
+    try {
+      var draft = JSON.parse(sessionStorage.getItem(DRAFT) || "null");
+      var opened = readHash();
+      if (draft && draft.query === (opened ? opened.query : null) && draft.text !== editor.getValue()) {
+        editor.setValue(draft.text);
+      }
+    } catch (e) { /* storage off: nothing to restore */ }
+    editor.on("change", function () {
+      try { sessionStorage.setItem(DRAFT, JSON.stringify({ query: ranQuery, text: editor.getValue() })); } catch (e) { /* off */ }
+    });
     window.techGraph = {
       editor: editor, run: run, select: select,
       graphEdges: function () {
