@@ -17,6 +17,8 @@ def rows(store: Store, name: str, *columns: str) -> list[tuple[str, ...]]:
 
 # name -> (columns, rows that must be there, exact row count or None)
 EXPECTED: dict[str, tuple[tuple[str, ...], set[tuple[str, ...]], int | None]] = {
+    # The curated graph has one value per figure; tests/test_ingest.py accepts a second source that disagrees.
+    "disagreements": ((), set(), 0),
     "regulatory-actions": (
         ("date", "regulator", "target"),
         {("2020-11-03", "Shanghai Stock Exchange", "Ant Group"),
@@ -134,13 +136,14 @@ def test_named_query_rows(store: Store, name: str) -> None:
     assert expected <= set(found), f"missing: {expected - set(found)}"
     if count is not None:
         assert len(found) == count
-    assert found, f"{name} returned nothing"
+    assert found or count == 0, f"{name} returned nothing"
 
 
 def test_every_named_query_runs_and_is_tested(store: Store) -> None:
     untested = []
     for name in named_queries():
-        assert run_named(store, name).rows, f"{name} returned no rows on the shipped graph"
+        empty = name in EXPECTED and EXPECTED[name][2] == 0  # a consistent graph has nothing to show there
+        assert run_named(store, name).rows or empty, f"{name} returned no rows on the shipped graph"
         if name not in EXPECTED and not name.startswith(("timeline", "as-of", "network")):
             untested.append(name)
     assert untested == [], f"named queries without expected rows: {untested}"

@@ -72,6 +72,14 @@ def output_option(func: F) -> F:
     )(func)
 
 
+def shown_path(path: Path) -> Path:
+    """A path as the user would type it: relative to the current folder when it lies inside."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
 def on_terminal() -> bool:
     return sys.stdout.isatty()
 
@@ -554,6 +562,88 @@ def build(out: str, sample: str) -> None:
     emit(str(folder / "graph.html"), page.html)
     click.echo(f"Wrote {folder / 'timeline.html'} ({len(events)} events) and "
                f"{folder / 'graph.html'} ({page.nodes} actors, {page.edges} links): open them in a browser.")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--title", required=True, help="The article's title (it names the draft and the saved text).")
+@click.option("--published", required=True, help="Publication day, YYYY-MM-DD: relative dates are read from it.")
+@click.option("--publisher", help="Who published it.")
+@click.option("--url", help="Where it was published.")
+@graph_options
+def ingest(file: str, title: str, published: str, publisher: str | None, url: str | None) -> None:
+    """Draft candidate facts from a new article (plain text or HTML), for review.
+
+    Writes graph/drafts/SLUG.ttl and saves the text as graph/sources/SLUG.txt; the graph
+    itself changes only with `tech-graph accept`.
+
+    Example: tech-graph ingest order.txt --title "Order of August 14, 2020" --published 2020-08-19
+    """
+    from .ingest.draft import ingest as draft_article
+    from .load import project_root
+    from .tables import as_table
+
+    path, found = draft_article(session().store, project_root(), Path(file), title, published, publisher, url)
+    path = shown_path(path)
+    rows = [[c.id, c.kind, f"{c.confidence:.2f}", c.label[:60], c.sentence.text[:70]] for c in found]
+    click.echo(as_table(["id", "kind", "confidence", "candidate", "sentence"], rows, max_width=70), nl=False)
+    kinds = {k: sum(1 for c in found if c.kind == k) for k in ("event", "corroboration", "actor", "figure")}
+    click.echo(f"wrote {path}: " + ", ".join(f"{n} {k}s" for k, n in kinds.items() if n)
+               + f"; next: tech-graph review {path}", err=True)
+
+
+@cli.command()
+@click.argument("draft", type=click.Path(dir_okay=False))
+@click.option("--accept", "accept_ids", multiple=True, metavar="IDS", help="Accept candidates (e001,a002 or all).")
+@click.option("--reject", "reject_ids", multiple=True, metavar="IDS", help="Reject candidates.")
+@click.option("--set", "edits", multiple=True, metavar="ID.KEY=VALUE",
+              help="Edit before accepting: ID.label=TEXT, ID.date=YYYY[-MM[-DD]], ID.roles='ROLE ACTOR; ...'.")
+@output_option
+def review(draft: str, accept_ids: tuple[str, ...], reject_ids: tuple[str, ...], edits: tuple[str, ...],
+           output: str) -> None:
+    """Write the review page of a draft, or record decisions on the command line.
+
+    With --accept/--reject/--set, the decisions go to DRAFT's .decisions.json file;
+    otherwise the page (article and candidates side by side) is written to -o.
+
+    Example: tech-graph review graph/drafts/order.ttl -o review.html
+    """
+    from .errors import InputError
+    from .ingest.page import review_page
+    from .ingest.review import decide, read_decisions, read_draft
+    from .load import project_root
+
+    found = read_draft(Path(draft))
+    if accept_ids or reject_ids or edits:
+        _path, summary = decide(found, list(accept_ids), list(reject_ids), list(edits))
+        click.echo(summary)
+        return
+    if output == "-" and on_terminal():
+        raise InputError("the review page is HTML; write it to a file with -o review.html")
+    emit(output, review_page(found, project_root(), read_decisions(found.decisions_path, found)))
+    if output != "-":
+        click.echo(f"wrote {output}: {len(found.items)} candidates; open it, decide, then download the decisions",
+                   err=True)
+
+
+@cli.command()
+@click.argument("draft", type=click.Path(dir_okay=False))
+@click.option("--decisions", type=click.Path(dir_okay=False), help="Decisions file (default: next to DRAFT).")
+def accept(draft: str, decisions: str | None) -> None:
+    """Merge a draft's accepted candidates into graph/, if the result validates; else change nothing.
+
+    Example: tech-graph accept graph/drafts/order.ttl
+    """
+    from .ingest.accept import accept as merge
+    from .ingest.review import read_draft
+    from .load import project_root
+
+    done = merge(read_draft(Path(draft)), project_root(),
+                 Path(decisions) if decisions else None)
+    click.echo(f"wrote {shown_path(done.path)}: {len(done.new)} new facts, {len(done.corroborated)} with a second "
+               "source")
+    for iri, label in done.new:
+        click.echo(f"  new: {label} <{iri}>")
 
 
 def main() -> None:
