@@ -156,6 +156,7 @@ def query_page(examples: Sequence[Example], limits: Limits) -> str:
     <div id="result-bar" class="result" data-view="bar" hidden></div>
     <pre id="result-text" class="result" hidden></pre>
     <aside id="detail" aria-live="polite" hidden></aside>
+    <div id="graph-legend" aria-label="node colours" hidden></div>
   </div>
 </section>
 <aside class="examples">

@@ -63,6 +63,8 @@
   var EDGE_COLUMNS = /^(link|relation|role|property|predicate|p)$/i;
   var VIEW_NAMES = { table: "table", graph: "graph", timeline: "timeline", bar: "bar", barchart: "bar" };
   var MAX_BARS = 200;
+  /* One colour per node column, in column order (Okabe-Ito, readable by colour-blind readers). */
+  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"];
 
   function isNumber(cell) {
     return cell.type === "literal" && !!cell.datatype && cell.datatype.indexOf(XSD) === 0 &&
@@ -237,6 +239,7 @@
       setStatus("graph result in " + ms + " ms");
       enable({});
       panes.forEach(function (p) { p.hidden = p.id !== "result-text"; });
+      document.getElementById("graph-legend").hidden = true;
       showPanel(false);
       document.getElementById("result-text").textContent = body;
     }
@@ -273,6 +276,7 @@
     function show(view, restoring) {
       if (!shape || !shape.views[view]) view = "table";
       panes.forEach(function (p) { p.hidden = p.getAttribute("data-view") !== view; });
+      document.getElementById("graph-legend").hidden = view !== "graph";
       views.forEach(function (b) { b.setAttribute("aria-selected", b.getAttribute("data-view") === view ? "true" : "false"); });
       var item = restoring ? state.item : "";
       state.view = view; state.item = item;
@@ -472,6 +476,18 @@
       var quiet = edges.size > 40 || kinds.size < 2;
       edges.forEach(function (e) { e.text = e.label; e.title = el("span", {}, e.label); if (quiet) e.label = undefined; });
       networkEdges = Array.from(edges.values());
+      // The legend: which column each colour stands for.
+      var colours = {}, legend = document.getElementById("graph-legend");
+      legend.replaceChildren();
+      s.nodeCols.forEach(function (v, i) {
+        var colour = PALETTE[i % PALETTE.length];
+        colours[v] = { color: { background: colour, border: colour, highlight: { background: colour, border: "#1d2330" } } };
+        if (!list.some(function (n) { return n.group === v; })) return;
+        var entry = legend.appendChild(el("span", { "class": "entry" }));
+        var dot = entry.appendChild(el("span", { "class": "dot" }));
+        dot.style.background = colour;
+        entry.appendChild(document.createTextNode("?" + v));
+      });
       var container = document.getElementById("result-graph");
       if (network) network.destroy();
       network = new window.vis.Network(container,
@@ -483,6 +499,7 @@
           layout: { randomSeed: 7 },
           edges: { smooth: false, color: { color: "#9aa3b5", highlight: "#1f5fbf" },
                    font: { size: 11, color: "#5b6477", strokeWidth: 3 } },
+          groups: colours,
           nodes: { shape: "dot", scaling: { min: 8, max: 26, label: { enabled: false } },
                    font: { size: 14, color: "#1d2330", strokeWidth: 4, strokeColor: "#ffffff" } },
           interaction: { hover: true, tooltipDelay: 150 }
