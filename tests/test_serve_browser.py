@@ -121,6 +121,7 @@ def test_graph_names_nodes_by_their_label_columns_and_labels_edges(watch: Any, s
     assert nodes[tgr + "cfius"]["name"].startswith("CFIUS")  # ?regulatorLabel names ?regulator
     assert nodes[tgr + "india-tiktok-ban"]["name"] == "India bans TikTok"
     assert not [n for n in nodes.values() if n["name"].startswith("tgr:")]
+    assert page.inner_text("#graph-legend").split() == ["?event", "?regulator"]
     # Legible at the default zoom: at least 12 px on screen, and some labels are drawn.
     assert page.evaluate("window.techGraph.graphFontPx()") >= 11.9
     assert page.evaluate("window.techGraph.graphLabelsShown()") >= 5
@@ -153,12 +154,24 @@ def test_timeline_is_one_item_per_event_with_its_rows_in_the_panel(watch: Any, s
     rows = page.locator("#result-table tbody tr").count()
     items = int(page.get_attribute("#result-timeline", "data-items") or 0)
     assert items < rows  # events with two regulators are one item
+    assert "without a date" not in page.inner_text("#status")
     shiji = page.locator("#result-timeline .vis-item", has_text=SHIJI)
     assert shiji.count() == 1
     shiji.click()
     page.wait_for_selector("#detail:not([hidden])")
     panel = page.inner_text("#detail")
     assert SHIJI in panel and "CFIUS" in panel and "Trump administration" in panel
+    # Rows without a date are counted, not silently dropped (here: events with a begin but no time stamp).
+    open_query(page, server, """SELECT DISTINCT ?event ?eventLabel ?date WHERE {
+      ?event a/rdfs:subClassOf* sem:Event ; rdfs:label ?eventLabel .
+      OPTIONAL { ?event sem:hasTimeStamp ?t } BIND (STR(?t) AS ?date)
+    }""", "timeline")
+    page.wait_for_selector("#result-timeline .vis-item")
+    assert "without a date, not on the timeline" in page.inner_text("#status")
+
+    open_query(page, server, REGULATORS, "timeline")
+    page.wait_for_selector("#result-timeline .vis-item")
+    shiji = page.locator("#result-timeline .vis-item", has_text=SHIJI)
     # Labels are never cut: an item is as wide as its text.
     box = shiji.locator(".vis-item-content").bounding_box()
     assert box and box["width"] >= 7 * len(SHIJI) * 0.8

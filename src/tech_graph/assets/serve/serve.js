@@ -568,7 +568,7 @@
 
     function drawTimeline(s) {
       var found = groups.timeline = [];
-      var items = [];
+      var items = [], undated = 0;
       groupRows(s, s.key).forEach(function (g) {
         var start = null, end = null, texts = [];
         g.rows.forEach(function (r) {
@@ -580,7 +580,7 @@
           if (!end || last.end > end.end) end = last;
           if (texts.indexOf(w.label) < 0) texts.push(w.label);
         });
-        if (!start) return;
+        if (!start) { undated += 1; return; }
         g.when = end && end !== start ? start.label + " – " + end.label : start.label;
         found.push(g);
         items.push({ id: g.id, label: g.label, start: start.start, end: end.end,
@@ -631,6 +631,7 @@
         if (g && g.iri) window.location.href = linkFor(g.iri);
       });
       container.setAttribute("data-items", String(items.length));
+      if (undated) setStatus(status.textContent + " · " + undated + " without a date, not on the timeline");
       container.setAttribute("data-ready", "true");
     }
 
