@@ -229,6 +229,9 @@ def test_layout_fits_the_width_and_shows_editor_and_view_without_scrolling(
             assert shown["height"] >= 250, f"{view} at {width}x{height}: {sizes}"
     if width < 900:  # the examples come after the results on a narrow screen
         assert page.locator(".examples").bounding_box()["y"] > page.locator(".result-area").bounding_box()["y"]
+    for other in ("downloads", "id/ant-group"):  # the server's other pages fit too
+        page.goto(server.url + other)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width, other
 
 
 def test_links_hashchange_copy_link_and_reload_keep_query_view_and_selection(

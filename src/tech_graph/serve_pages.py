@@ -254,8 +254,8 @@ def downloads_page(downloads: Sequence[Download]) -> str:
     )
     body = f"""<main class="downloads"><h1>Downloads</h1>
 <p>The whole graph (data, sources and ontology) in every export format.</p>
-<table class="grid"><thead><tr><th>Format</th><th>What</th><th>Media type</th><th>Suffix</th></tr></thead>
-<tbody>{rows}</tbody></table></main>"""
+<div class="scroll"><table class="grid"><thead><tr><th>Format</th><th>What</th><th>Media type</th><th>Suffix</th></tr>
+</thead><tbody>{rows}</tbody></table></div></main>"""
     return layout("Downloads", body, page="downloads")
 
 
