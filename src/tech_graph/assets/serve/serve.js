@@ -34,7 +34,7 @@
   function when(cell) {
     if (!cell || cell.type !== "literal") return null;
     var dt = cell.datatype ? cell.datatype.replace(XSD, "") : "";
-    if (cell.datatype && !DATE_TYPES[dt]) return null;
+    if (dt && dt !== "string" && !DATE_TYPES[dt]) return null;
     var parts = cell.value.split("/");
     var first = parseWhen(parts[0]);
     if (!first) return null;
@@ -351,7 +351,9 @@
         var kinds = new Set();
         s.rows.forEach(function (r) {
           var c = r[v];
-          if (c && c.type !== "uri" && c.type !== "bnode") kinds.add(c["xml:lang"] ? "@" + c["xml:lang"] : (c.datatype || ""));
+          if (c && c.type !== "uri" && c.type !== "bnode") {
+            kinds.add(c["xml:lang"] ? "@" + c["xml:lang"] : (c.datatype === XSD + "string" ? "" : c.datatype || ""));
+          }
         });
         mixed[v] = kinds.size > 1;
       });
