@@ -161,6 +161,14 @@ def test_timeline_is_one_item_per_event_with_its_rows_in_the_panel(watch: Any, s
     page.wait_for_selector("#detail:not([hidden])")
     panel = page.inner_text("#detail")
     assert SHIJI in panel and "CFIUS" in panel and "Trump administration" in panel
+    # The item is the column that determines the date, not the one with most values:
+    # one event with two regulators is one item, not two regulator items.
+    open_query(page, server, REGULATORS.replace("WHERE {", "WHERE { VALUES ?event { tgr:stayntouch-divestment-order }"),
+               "timeline")
+    page.wait_for_selector("#result-timeline .vis-item")
+    assert page.locator("#result-table tbody tr").count() == 2
+    assert page.locator("#result-timeline .vis-item-content").all_inner_texts() == [SHIJI]
+
     # Rows without a date are counted, not silently dropped (here: events with a begin but no time stamp).
     open_query(page, server, """SELECT DISTINCT ?event ?eventLabel ?date WHERE {
       ?event a/rdfs:subClassOf* sem:Event ; rdfs:label ?eventLabel .

@@ -101,8 +101,31 @@
       rows.forEach(function (r) { if (r[v]) seen.add(r[v].value); });
       return seen.size;
     };
-    var key = null, best = -1;
-    nodeCols.forEach(function (v) { var n = distinct(v); if (n > best) { best = n; key = v; } });
+    // The row's key: the column that determines most of the varying others (one value of each
+    // per key value), as ?event determines its date and type but not its several regulators;
+    // on a tie, the earlier column.
+    var varying = vars.filter(function (v) { return distinct(v) > 1; });
+    var determines = function (k) {
+      return varying.filter(function (v) {
+        if (v === k || v === labelFor[k]) return false;
+        var seen = new Map();
+        return rows.every(function (r) {
+          if (!r[k]) return true;
+          var value = r[v] ? r[v].value : "";
+          if (!seen.has(r[k].value)) { seen.set(r[k].value, value); return true; }
+          return seen.get(r[k].value) === value;
+        });
+      }).length;
+    };
+    var pick = function (cols) {
+      var found = null, rank = null;
+      cols.forEach(function (v) {
+        var mine = determines(v);
+        if (rank === null || mine > rank) { found = v; rank = mine; }
+      });
+      return found;
+    };
+    var key = pick(nodeCols);
     var textCols = vars.filter(function (v) {
       return !labelCols[v] && iriCols.indexOf(v) < 0 && numberCols.indexOf(v) < 0 && dateCols.indexOf(v) < 0 &&
         edgeCols.indexOf(v) < 0 && some(v, function (c) { return c.type === "literal"; });
@@ -112,8 +135,8 @@
       var generic = textCols.filter(function (v) { return /^(label|name)$/i.test(v); })[0];
       if (generic) { labelFor[key] = generic; labelCols[generic] = true; textCols.splice(textCols.indexOf(generic), 1); }
     }
-    // Without IRIs, the text column with most distinct values stands for the row's thing.
-    if (!key) textCols.forEach(function (v) { var n = distinct(v); if (n > best) { best = n; key = v; } });
+    // Without IRIs, a text column stands for the row's thing, chosen the same way.
+    if (!key) key = pick(textCols);
     var linked = rows.some(function (r) {
       return nodeCols.filter(function (v) { return r[v] && r[v].type === "uri"; }).length >= 2;
     });
