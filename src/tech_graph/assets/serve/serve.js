@@ -470,20 +470,30 @@
         if (!known) nodes.set(iri, { id: iri, label: name, name: name, group: v, links: 0 });
         else if (/^(tgr:|<)/.test(known.name) && s.labelFor[v] && r[s.labelFor[v]]) { known.label = name; known.name = name; }
       }
+      // An edge column (?link ...) labels the link between the node columns on either side of it.
+      var linkEnds = {};
+      s.edgeCols.forEach(function (e) {
+        var at = s.vars.indexOf(e);
+        var before = s.nodeCols.filter(function (v) { return s.vars.indexOf(v) < at; });
+        var after = s.nodeCols.filter(function (v) { return s.vars.indexOf(v) > at; });
+        linkEnds[e] = [before[before.length - 1], after[0]];
+      });
       s.rows.forEach(function (r) {
         var present = s.nodeCols.filter(function (v) { return r[v] && r[v].type === "uri"; });
         if (!present.length) return;
         present.forEach(function (v) { node(r, v); });
         var hub = present.indexOf(s.key) >= 0 ? s.key : present[0];
-        var named = s.edgeCols.filter(function (v) { return r[v]; }).map(function (v) { return nameOf(s, r, v); });
         present.forEach(function (v) {
           if (v === hub || r[v].value === r[hub].value) return;
           var forward = s.vars.indexOf(hub) < s.vars.indexOf(v);
           var from = forward ? r[hub].value : r[v].value, to = forward ? r[v].value : r[hub].value;
-          var label = named.length ? named.join(", ") : (forward ? v : hub);
+          var between = s.edgeCols.filter(function (e) {
+            return r[e] && (linkEnds[e] || []).indexOf(hub) >= 0 && (linkEnds[e] || []).indexOf(v) >= 0;
+          });
+          var label = between.length ? between.map(function (e) { return nameOf(s, r, e); }).join(", ") : (forward ? v : hub);
           var id = from + " " + to + " " + label;
           if (!edges.has(id)) {
-            edges.set(id, { id: id, from: from, to: to, label: label, arrows: "to" });
+            edges.set(id, { id: id, from: from, to: to, label: label, arrows: "to", named: between.length > 0 });
             nodes.get(from).links += 1; nodes.get(to).links += 1;
           }
         });
@@ -499,7 +509,13 @@
       // Edge labels only where they tell edges apart and do not crowd the picture; all have a tooltip.
       var kinds = new Set(Array.from(edges.values()).map(function (e) { return e.label; }));
       var quiet = edges.size > 40 || kinds.size < 2;
-      edges.forEach(function (e) { e.text = e.label; e.title = el("span", {}, e.label); if (quiet) e.label = undefined; });
+      // Where an edge column names the links, a column name on the other arrows would only crowd them.
+      var anyNamed = Array.from(edges.values()).some(function (e) { return e.named; });
+      edges.forEach(function (e) {
+        e.text = e.label; e.title = el("span", {}, e.label);
+        if (quiet || (anyNamed && !e.named)) e.label = undefined;
+        delete e.named;
+      });
       networkEdges = Array.from(edges.values());
       // The legend: which column each colour stands for.
       var colours = {}, legend = document.getElementById("graph-legend");
