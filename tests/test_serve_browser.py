@@ -141,6 +141,16 @@ def test_graph_names_nodes_by_their_label_columns_and_labels_edges(watch: Any, s
     edges = page.evaluate("window.techGraph.graphEdges()")
     assert {e["label"] for e in edges} == {"caused by", "despite"}
     assert all(e["shown"] for e in edges)  # few, and they differ: drawn on the arrows
+    # With another IRI column, ?link still labels only the arrow between its neighbours.
+    open_query(page, server, EDGES.replace("SELECT ?event ?eventLabel ?link ?other ?otherLabel WHERE {",
+                                           "SELECT ?event ?eventLabel ?link ?other ?otherLabel ?from WHERE {\n"
+                                           "  ?event prov:wasDerivedFrom ?from ."), "graph")
+    page.wait_for_selector("#result-graph[data-ready]")
+    edges = page.evaluate("window.techGraph.graphEdges()")
+    assert {e["label"] for e in edges if e["shown"]} == {"caused by", "despite"}
+    assert {e["label"] for e in edges if not e["shown"]} == {"from"}
+    open_query(page, server, EDGES, "graph")
+    page.wait_for_selector("#result-graph[data-ready]")
     # Selecting a node opens its panel with the rows it appears in.
     page.evaluate("id => window.techGraph.select('graph', id)", tgr + "alibaba-valuation-fall")
     page.wait_for_selector("#detail:not([hidden])")
