@@ -47,12 +47,17 @@ def require(what: str, found: object) -> None:
         pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    require("Debian's chromium", path)
+def which(what: str, *names: str) -> str:
+    """The first of `names` on PATH; `require`d under the description `what`."""
+    path = next((found for name in names if (found := shutil.which(name))), None)
+    require(what, path)
     assert path
     return path
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    return which("Debian's chromium", "chromium", "chromium-browser")
 
 
 @dataclass
@@ -112,6 +117,23 @@ def page(browser: Any) -> Iterator[PageWatch]:
     watch = watch_page(browser)
     yield watch
     watch.page.close()
+
+
+# --- The real JavaScript consumers of our exports (tests/js/package.json, installed by .ci/run) --
+
+NPM_DIR = Path(os.environ.get("TECH_GRAPH_NPM") or Path.home() / ".cache" / "tech-graph" / "npm")
+
+
+@pytest.fixture(scope="session")
+def node_binary() -> str:
+    return which("Node.js (Debian nodejs)", "node", "nodejs")
+
+
+def npm_package(name: str) -> Path:
+    """The folder of an npm package that .ci/run installed from tests/js/package.json."""
+    path = NPM_DIR / "node_modules" / name
+    require(f"the npm package {name} in {NPM_DIR} (.ci/run installs tests/js/package.json)", path.is_dir())
+    return path
 
 
 # --- Stores: the same tests on memory, oxigraph:PATH and a real SPARQL server ------------------

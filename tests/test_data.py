@@ -15,6 +15,11 @@ ACTORS = [
     "CFIUS (Committee on Foreign Investment in the U.S.)", "Biden administration",
     "FTC (US Federal Trade Commission)", "Chinese government", "SAMR (State Administration for Market Regulation)",
     "The Wall Street Journal", "India",
+    # named by the article as groups, or by the background sources as the ones who acted
+    "Chinese state-owned enterprises", "China's giant internet platforms", "Western companies", "Musical.ly",
+    "MeitY (Ministry of Electronics and Information Technology, India)", "People's Bank of China",
+    "CBIRC (China Banking and Insurance Regulatory Commission)", "CSRC (China Securities Regulatory Commission)",
+    "SAFE (State Administration of Foreign Exchange)", "46 US states",
 ]
 PLACES = ["United States", "China", "India", "Japan", "South Korea", "Shenzhen", "Silicon Valley",
           "South East Asia", "Middle East", "Europe"]
@@ -38,6 +43,8 @@ EVENTS = {  # event IRI -> its class
     "ant-hellobike-stake-sale": "Divestment",
     "india-tiktok-ban": "Ban",
     "beijing-offer-to-bytedance": "OfferOfHelp",
+    "regulators-summon-jack-ma": "RegulatoryAction",
+    "states-facebook-lawsuit": "UnwindLawsuit",
 }
 
 

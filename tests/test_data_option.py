@@ -28,6 +28,7 @@ tgr:user-audit a tg:Investigation ;
     tg:hasTarget tgr:alibaba ;
     tg:status tg:Completed ;
     sem:hasTimeStamp "2021-03-12"^^xsd:date ;
+    tg:dateDerivedFrom tgr:user-source ;
     prov:wasDerivedFrom tgr:user-quote .
 
 tgr:user-quote a tg:Excerpt ;

@@ -34,7 +34,7 @@ SELECT ?regulator (COUNT(DISTINCT ?e) AS ?actions) WHERE {
   ?e tg:hasRegulator/rdfs:label ?regulator .
 } GROUP BY ?regulator ORDER BY DESC(?actions) ?regulator"""
 LANGUAGES = """SELECT ?a ?english ?name WHERE {
-  ?a schema:alternateName ?zh ; rdfs:label ?english .
+  ?a schema:alternateName ?zh ; rdfs:label ?english . FILTER (LANG(?english) = "en")
   VALUES ?pick { 1 2 }
   BIND (IF(?pick = 1, ?english, ?zh) AS ?name)
 } ORDER BY ?english ?pick"""
@@ -126,7 +126,7 @@ def test_graph_names_nodes_by_their_label_columns_and_labels_edges(watch: Any, s
     assert page.evaluate("window.techGraph.graphFontPx()") >= 11.9
     assert page.evaluate("window.techGraph.graphLabelsShown()") >= 5
 
-    # `?label` names the row's key resource (the one with most distinct values), not ?type.
+    # `?label` names the row's key resource, not ?type; of its labels in several languages, the English one.
     open_query(page, server, GENERIC_LABEL, "graph")
     page.wait_for_selector("#result-graph[data-ready]")
     nodes = {n["id"]: n for n in page.evaluate("window.techGraph.graphNodes()")}
@@ -144,7 +144,7 @@ def test_graph_names_nodes_by_their_label_columns_and_labels_edges(watch: Any, s
     # With another IRI column, ?link still labels only the arrow between its neighbours.
     open_query(page, server, EDGES.replace("SELECT ?event ?eventLabel ?link ?other ?otherLabel WHERE {",
                                            "SELECT ?event ?eventLabel ?link ?other ?otherLabel ?from WHERE {\n"
-                                           "  ?event prov:wasDerivedFrom ?from ."), "graph")
+                                           "  ?event a ?from ."), "graph")
     page.wait_for_selector("#result-graph[data-ready]")
     edges = page.evaluate("window.techGraph.graphEdges()")
     assert {e["label"] for e in edges if e["shown"]} == {"caused by", "despite"}
@@ -154,7 +154,8 @@ def test_graph_names_nodes_by_their_label_columns_and_labels_edges(watch: Any, s
     # Selecting a node opens its panel with the rows it appears in.
     page.evaluate("id => window.techGraph.select('graph', id)", tgr + "alibaba-valuation-fall")
     page.wait_for_selector("#detail:not([hidden])")
-    assert "SAMR investigates Alibaba" in page.inner_text("#detail")
+    panel = page.inner_text("#detail")
+    assert "Alibaba share buy-backs" in panel and "Alibaba's slide weighs on Tencent" in panel
 
 
 def test_timeline_is_one_item_per_event_with_its_rows_in_the_panel(watch: Any, server: Running) -> None:

@@ -42,7 +42,9 @@ def select(store: OxigraphStore, sparql: str) -> set[str]:
     return {row[0].value for row in result.rows if row[0] is not None}
 
 
-ALL_EVENTS = "SELECT DISTINCT ?e WHERE { ?c rdfs:subClassOf* sem:Event . ?e a ?c }"
+# Events with a time of their own; undated ones (issue #12: no source dates them) are not placed yet.
+DATED = "FILTER EXISTS { ?e sem:hasTimeStamp|sem:hasBeginTimeStamp ?t }"
+ALL_EVENTS = "SELECT DISTINCT ?e WHERE { ?c rdfs:subClassOf* sem:Event . ?e a ?c " + DATED + " }"
 
 
 # --------------------------------------------------------------------------- ordering and precision
@@ -131,7 +133,8 @@ def test_every_event_of_the_graph_is_on_the_timeline(store: OxigraphStore) -> No
 
 def test_actor_filter_matches_every_role(store: OxigraphStore) -> None:
     found = iris(tl.events(store, actor="Alibaba"))
-    expected = select(store, "SELECT DISTINCT ?e WHERE { ?r rdfs:subPropertyOf* sem:hasActor . ?e ?r tgr:alibaba }")
+    expected = select(store, "SELECT DISTINCT ?e WHERE { ?r rdfs:subPropertyOf* sem:hasActor . ?e ?r tgr:alibaba "
+                      + DATED + " }")
     assert set(found) == expected
     assert TGR + "samr-alibaba-investigation" in found  # tg:hasTarget
     assert TGR + "alibaba-valuation-fall" in found  # tg:hasIssuer
@@ -142,7 +145,8 @@ def test_actor_filter_matches_every_role(store: OxigraphStore) -> None:
 
 def test_type_filter_includes_subclasses(store: OxigraphStore) -> None:
     found = iris(tl.events(store, type="Regulatory action"))
-    assert set(found) == select(store, "SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* tg:RegulatoryAction }")
+    assert set(found) == select(store, "SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* tg:RegulatoryAction "
+                                + DATED + " }")
     assert TGR + "ant-ipo-suspension" in found  # a tg:IPOSuspension
     assert TGR + "ant-ipo" not in found  # a tg:IPO, a deal
     assert iris(tl.events(store, type="tg:IPOSuspension")) == [TGR + "ant-ipo-suspension"]
@@ -152,7 +156,8 @@ def test_place_filter_includes_places_within(store: OxigraphStore) -> None:
     found = iris(tl.events(store, place="China"))
     assert TGR + "ant-ipo-suspension" in found  # in Shanghai and Hong Kong, located in China
     assert TGR + "ftc-facebook-lawsuit" not in found
-    assert set(found) == select(store, "SELECT DISTINCT ?e WHERE { ?e sem:hasPlace/tg:locatedIn* tgr:china }")
+    assert set(found) == select(store, "SELECT DISTINCT ?e WHERE { ?e sem:hasPlace/tg:locatedIn* tgr:china "
+                                + DATED + " }")
 
 
 def test_as_of_shows_events_so_far_and_relationships_that_held(store: OxigraphStore) -> None:

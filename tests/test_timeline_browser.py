@@ -14,7 +14,9 @@ from tech_graph.store import OxigraphStore, Select
 pytestmark = pytest.mark.browser
 
 ITEMS = ".vis-item [data-event]"
-ALL_EVENTS = "SELECT DISTINCT ?e WHERE { ?c rdfs:subClassOf* sem:Event . ?e a ?c }"
+# Events with a time of their own; undated ones (issue #12: no source dates them) are not placed yet.
+DATED = "FILTER EXISTS { ?e sem:hasTimeStamp|sem:hasBeginTimeStamp ?t }"
+ALL_EVENTS = "SELECT DISTINCT ?e WHERE { ?c rdfs:subClassOf* sem:Event . ?e a ?c " + DATED + " }"
 
 
 def rows(store: OxigraphStore, sparql: str) -> list[tuple[str, ...]]:
@@ -60,6 +62,7 @@ def test_clicking_an_event_shows_its_quote_and_source(page: PageWatch, page_file
         SELECT ?e ?quote ?title WHERE {
           ?c rdfs:subClassOf* sem:Event . ?e a ?c ; prov:wasDerivedFrom ?x .
           ?x a tg:Excerpt ; prov:value ?quote ; prov:wasQuotedFrom/dcterms:title ?title .
+        """ + DATED + """
         } ORDER BY ?e ?quote LIMIT 1""")[0]
     page.page.evaluate("id => window.tgTimeline.focus(id, {animation: false})", event)
     page.page.locator(f'[data-event="{event}"]').click()
@@ -75,7 +78,7 @@ def test_clicking_an_event_shows_its_quote_and_source(page: PageWatch, page_file
 
 def test_type_filter_keeps_only_that_type(page: PageWatch, page_file: Path, store: OxigraphStore) -> None:
     open_page(page, page_file)
-    deals = {r[0] for r in rows(store, "SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* tg:Deal }")}
+    deals = {r[0] for r in rows(store, "SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* tg:Deal " + DATED + " }")}
     assert deals
     page.page.select_option("#tg-type", label="Deal")
     assert rendered(page) == deals

@@ -221,6 +221,29 @@ def validate() -> None:
 
 
 @cli.command()
+@click.option("--uncited", is_flag=True, help="List only the sentences that no excerpt cites.")
+@click.option("--html", "html_file", help="Also write the article with cited passages highlighted (offline HTML).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option
+@graph_options
+def coverage(uncited: bool, html_file: str | None, fmt: str, output: str) -> None:
+    """Show which sentences of each source text are cited, and by which facts.
+
+    Prints each document's cited share, then every sentence (+ cited, - not)
+    with the facts citing it; --uncited lists only what nothing cites.
+
+    Example: tech-graph coverage --uncited --html coverage.html
+    """
+    from . import coverage as cov
+
+    docs = cov.coverage(session().store)
+    if html_file:
+        emit(html_file, cov.html_page(docs))
+        click.echo(f"wrote {html_file}: {sum(len(d.sentences) for d in docs)} sentences", err=True)
+    emit(output, cov.as_json(docs) if fmt == "json" else cov.report(docs, uncited_only=uncited))
+
+
+@cli.command()
 @output_option
 @graph_options
 def stats(output: str) -> None:

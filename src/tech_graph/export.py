@@ -168,17 +168,24 @@ def _scalar(value: Any) -> str | int | float | bool | None:
     return str(value)
 
 
+# Names that readers take for themselves: GraphML and GEXF readers put the ends of an edge under
+# `source` and `target` (nx.to_pandas_edgelist then loses our `source` document, igraph gets two
+# `source` columns), and `id`/`key` are the node's and edge's own. Ours go out as `data_NAME`.
+RESERVED = frozenset({"id", "key", "source", "target"})
+
+
 def clean(attrs: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
-    for key in sorted(attrs):
+    for key in sorted(attrs, key=str):
         value = _scalar(attrs[key])
         if value is not None:
-            out[str(key)] = value
+            name = str(key)
+            out[f"data_{name}" if name in RESERVED else name] = value
     return out
 
 
 def tidy(graph: nx.Graph[Any]) -> nx.Graph[Any]:
-    """A copy with plain attribute values, nodes and edges in a stable order."""
+    """A copy with plain attribute values under names no reader reserves, nodes and edges in a stable order."""
     out = graph.__class__()
     out.graph.update(clean(graph.graph))
     for node in sorted(graph.nodes, key=str):
@@ -202,16 +209,134 @@ def _edge_key(u: Any, v: Any, data: Mapping[str, Any], key: Any = "") -> tuple[s
             key if isinstance(key, str) else "")
 
 
-@exporter("graphml", "graph", (".graphml",), "GraphML of the network (yEd, Cytoscape, Gephi)")
+def _edges(g: nx.Graph[Any]) -> list[tuple[Any, Any, dict[str, Any]]]:
+    return [(u, v, d) for u, v, d in g.edges(data=True)]
+
+
+_NOT_NMTOKEN = re.compile(r"[^\w.:-]")
+# Characters XML 1.0 cannot hold at all, not even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def node_ids(g: nx.Graph[Any]) -> dict[Any, str]:
+    """An xs:NMTOKEN id for each node, as GraphML requires: `tgr:alibaba` for an IRI we have a prefix
+    for, other characters replaced by `_`, a `-2`, `-3` suffix where two would collide. The full IRI
+    goes out as the node's `iri` attribute."""
+    from .namespaces import compact
+
+    ids: dict[Any, str] = {}
+    taken: set[str] = set()
+    for node in g.nodes:  # already sorted by tidy
+        text = str(node)
+        short = compact(text)
+        base = _NOT_NMTOKEN.sub("_", text if short.startswith("<") else short) or "_"
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        taken.add(candidate)
+        ids[node] = candidate
+    return ids
+
+
+def edge_label(data: Mapping[str, Any]) -> str:
+    """What tells parallel edges apart in Gephi: the relation, the event and the date."""
+    parts = [str(data.get(k) or "") for k in ("relation", "event_label")]
+    label = ": ".join(p for p in parts if p)
+    when = str(data.get("date") or data.get("start") or "")
+    return f"{label} ({when})" if label and when else label or when
+
+
+def _xml_text(value: Any) -> str:
+    from xml.sax.saxutils import escape
+
+    text = "true" if value is True else "false" if value is False else str(value)
+    return escape(_NOT_XML.sub("\ufffd", text))
+
+
+def _xml_attr(value: Any) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    text = "true" if value is True else "false" if value is False else str(value)
+    return quoteattr(_NOT_XML.sub("\ufffd", text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def _attr_type(values: Iterable[Any], names: Mapping[type, str]) -> str:
+    """The narrowest declared type all values fit; strings otherwise."""
+    kinds = {type(v) for v in values}
+    if kinds == {bool}:
+        return names[bool]
+    if kinds and kinds <= {int}:
+        return names[int]
+    if kinds and kinds <= {int, float}:
+        return names[float]
+    return "string"
+
+
+def _key_id(scope: str, name: str, taken: set[str]) -> str:
+    """`n.label`, `e.relation`: an NMTOKEN id for an attribute, unique even where names differ only
+    in characters an NMTOKEN cannot hold."""
+    base = f"{scope[0]}.{_NOT_NMTOKEN.sub('_', name)}"
+    key, n = base, 1
+    while key in taken:
+        n += 1
+        key = f"{base}-{n}"
+    taken.add(key)
+    return key
+
+
+def _columns(items: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {}
+    for data in items:
+        for name, value in data.items():
+            columns.setdefault(name, []).append(value)
+    return dict(sorted(columns.items()))
+
+
+GRAPHML_TYPES = {bool: "boolean", int: "long", float: "double"}
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+@exporter("graphml", "graph", (".graphml",), "GraphML 1.1 of the network (yEd, Cytoscape, Gephi, igraph)")
 def write_graphml(request: ExportRequest) -> Written:
     return graphml_bytes(projection(request))
 
 
 def graphml_bytes(graph: nx.Graph[Any]) -> bytes:
-    import networkx as nx
+    """GraphML that validates against the GraphML 1.1 schema: NMTOKEN node ids with the IRI as `iri`,
+    edges `e0`, `e1`, ... with a `label`, keys named after their attribute."""
+    g = tidy(graph)
+    ids = node_ids(g)
+    nodes = [{"iri": str(node), **data} for node, data in g.nodes(data=True)]
+    edges = [{"label": label, **d} if (label := edge_label(d)) else d for *_, d in _edges(g)]
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             f'<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="{XSI}" '
+             'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+             'http://graphml.graphdrawing.org/xmlns/1.1/graphml.xsd">']
+    keys: dict[tuple[str, str], str] = {}
+    taken: set[str] = set()
+    for scope, items in (("graph", [g.graph]), ("node", nodes), ("edge", edges)):
+        for name, values in _columns(items).items():
+            key = keys[scope, name] = _key_id(scope, name, taken)
+            lines.append(f'  <key id={_xml_attr(key)} for="{scope}" attr.name={_xml_attr(_NOT_NMTOKEN.sub("_", name))} '
+                         f'attr.type="{_attr_type(values, GRAPHML_TYPES)}"/>')
+    direction = "directed" if g.is_directed() else "undirected"
+    lines.append(f'  <graph id="G" edgedefault="{direction}">')
 
-    text = "\n".join(nx.generate_graphml(tidy(graph), encoding="utf-8", prettyprint=True)) + "\n"
-    return text.encode("utf-8")
+    def data_lines(scope: str, data: Mapping[str, Any], indent: str) -> list[str]:
+        return [f'{indent}<data key={_xml_attr(keys[scope, k])}>{_xml_text(v)}</data>' for k, v in data.items()]
+
+    lines += data_lines("graph", g.graph, "    ")
+    for node, data in zip(g.nodes, nodes, strict=True):
+        lines.append(f"    <node id={_xml_attr(ids[node])}>")
+        lines += data_lines("node", data, "      ")
+        lines.append("    </node>")
+    for i, ((u, v, _), data) in enumerate(zip(_edges(g), edges, strict=True)):
+        lines.append(f'    <edge id="e{i}" source={_xml_attr(ids[u])} target={_xml_attr(ids[v])}>')
+        lines += data_lines("edge", data, "      ")
+        lines.append("    </edge>")
+    lines += ["  </graph>", "</graphml>", ""]
+    return "\n".join(lines).encode("utf-8")
 
 
 GEXF_SHAPES = {"dot": "disc", "ellipse": "disc", "circle": "disc", "square": "square", "box": "square",
@@ -223,7 +348,7 @@ def _rgb(colour: str) -> dict[str, int] | None:
     if not m:
         return None
     r, g, b = (int(x, 16) for x in m.groups())
-    return {"r": r, "g": g, "b": b, "a": 1}
+    return {"r": r, "g": g, "b": b}
 
 
 def _day(value: Any, last: bool) -> str | None:
@@ -242,9 +367,10 @@ def _day(value: Any, last: bool) -> str | None:
 
 
 def dynamic(graph: nx.Graph[Any]) -> nx.Graph[Any]:
-    """Start and end on edges (their dates) and nodes (first and last date they appear), for Gephi's timeline."""
+    """Start and end on edges (their dates) and nodes (first and last date they appear), for Gephi's timeline.
+
+    `start` and `end` become ISO days; the node's colour and shape become `viz` (GEXF's viz module)."""
     out = tidy(graph)
-    out.graph["mode"] = "dynamic"
     first: dict[Any, str] = {}
     last: dict[Any, str] = {}
     for u, v, data in out.edges(data=True):
@@ -280,18 +406,82 @@ def dynamic(graph: nx.Graph[Any]) -> nx.Graph[Any]:
     return out
 
 
+GEXF_TYPES = {bool: "boolean", int: "long", float: "double"}
+GEXF_NS = "http://gexf.net/1.3"
+# On the element itself, not as attributes (GEXF has its own `label`, `start`, `end`, `viz`).
+_GEXF_OWN = frozenset({"label", "start", "end", "viz"})
+
+
 @exporter("gexf", "graph", (".gexf",), "GEXF 1.3, dynamic: Gephi's timeline plays the events in order")
 def write_gexf(request: ExportRequest) -> Written:
     return gexf_bytes(projection(request))
 
 
 def gexf_bytes(graph: nx.Graph[Any]) -> bytes:
-    import networkx as nx
+    """GEXF 1.3 that validates against the gephi/gexf schema: edges `e0`, `e1`, ... with a `label`
+    (relation, event, date) and a `kind` (the relation), so Gephi keeps parallel edges apart; the
+    graph's name goes in `<meta><description>` since `<graph>` has no name."""
+    g = dynamic(graph)
+    ids = node_ids(g)
+    nodes = [(node, {"iri": str(node), **{k: v for k, v in d.items() if k not in _GEXF_OWN}}, d)
+             for node, d in g.nodes(data=True)]
+    edges = [(u, v, {k: x for k, x in d.items() if k not in _GEXF_OWN}, d) for u, v, d in _edges(g)]
+    description = "; ".join(f"{k}: {v}" for k, v in g.graph.items() if v != "")
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             # No xsi:schemaLocation: GEXF's RelaxNG schema allows no attributes but its own.
+             f'<gexf xmlns="{GEXF_NS}" xmlns:viz="{GEXF_NS}/viz" version="1.3">',
+             "  <meta>", "    <creator>tech-graph</creator>"]
+    if description:
+        lines.append(f"    <description>{_xml_text(description)}</description>")
+    lines.append("  </meta>")
+    direction = "directed" if g.is_directed() else "undirected"
+    lines.append(f'  <graph defaultedgetype="{direction}" mode="dynamic" timeformat="date">')
+    attr_ids: dict[tuple[str, str], str] = {}
+    taken: set[str] = set()
+    for scope, items in (("node", [n[1] for n in nodes]), ("edge", [e[2] for e in edges])):
+        columns = _columns(items)
+        if not columns:
+            continue
+        lines.append(f'    <attributes class="{scope}" mode="static">')
+        for name, column in columns.items():
+            attr_ids[scope, name] = _key_id(scope, name, taken)
+            lines.append(f'      <attribute id={_xml_attr(attr_ids[scope, name])} title={_xml_attr(name)} '
+                         f'type="{_attr_type(column, GEXF_TYPES)}"/>')
+        lines.append("    </attributes>")
 
-    text = "\n".join(nx.generate_gexf(dynamic(graph), encoding="utf-8", prettyprint=True, version="1.3")) + "\n"
-    # networkx stamps today's date on <meta>; drop it so the same graph gives the same bytes.
-    text = re.sub(r'(<meta\b[^>]*?)\s+lastmodifieddate="[^"]*"', r"\1", text, count=1)
-    return text.encode("utf-8")
+    def when(data: Mapping[str, Any]) -> str:
+        return "".join(f" {k}={_xml_attr(data[k])}" for k in ("start", "end") if data.get(k))
+
+    def values(scope: str, data: Mapping[str, Any], indent: str) -> list[str]:
+        if not data:
+            return []
+        return [f"{indent}<attvalues>",
+                *(f'{indent}  <attvalue for={_xml_attr(attr_ids[scope, k])} value={_xml_attr(v)}/>'
+                  for k, v in data.items()),
+                f"{indent}</attvalues>"]
+
+    lines.append(f'    <nodes count="{len(nodes)}">')
+    for node, data, own in nodes:
+        label = f" label={_xml_attr(own['label'])}" if own.get("label") else ""
+        lines.append(f"      <node id={_xml_attr(ids[node])}{label}{when(own)}>")
+        lines += values("node", data, "        ")
+        viz = own.get("viz") or {}
+        if "color" in viz:
+            c = viz["color"]
+            lines.append(f'        <viz:color r="{c["r"]}" g="{c["g"]}" b="{c["b"]}"/>')
+        if "shape" in viz:
+            lines.append(f'        <viz:shape value="{viz["shape"]}"/>')
+        lines.append("      </node>")
+    lines += ["    </nodes>", f'    <edges count="{len(edges)}">']
+    for i, (u, v, data, own) in enumerate(edges):
+        label = edge_label(own)
+        kind = str(own.get("relation") or "")
+        extra = (f" label={_xml_attr(label)}" if label else "") + (f" kind={_xml_attr(kind)}" if kind else "")
+        lines.append(f'      <edge id="e{i}" source={_xml_attr(ids[u])} target={_xml_attr(ids[v])}{extra}{when(own)}>')
+        lines += values("edge", data, "        ")
+        lines.append("      </edge>")
+    lines += ["    </edges>", "  </graph>", "</gexf>", ""]
+    return "\n".join(lines).encode("utf-8")
 
 
 @exporter("node-link", "graph", (".json",), "node-link JSON, as d3-force and networkx read it")
@@ -300,22 +490,20 @@ def write_node_link(request: ExportRequest) -> Written:
 
 
 def node_link_bytes(graph: nx.Graph[Any]) -> bytes:
-    """{"nodes": [{"id", ...}], "links": [{"source", "target", ...}]}: what d3-force and networkx read.
+    """{"nodes": [{"id", ...}], "edges": [{"source", "target", ...}], "links": the same list}.
 
-    An attribute whose name d3 needs for itself (an edge's `source` document, say) becomes `data_source`.
+    networkx 3.6 reads `edges` by default, 3.4 and 3.5 `links` (with a FutureWarning), before them
+    `links`; d3-force's examples read `links`. Both keys hold the same list, so each reads it with
+    its defaults. Attributes named like the reserved keys go out as `data_NAME`.
     """
     g = tidy(graph)
     multi = g.is_multigraph()
-
-    def item(reserved: dict[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
-        return {**reserved, **{(f"data_{k}" if k in reserved else k): v for k, v in data.items()}}
-
     links = []
     for u, v, key, data in (g.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in
                                                                              g.edges(data=True))):
-        links.append(item({"source": u, "target": v, **({"key": key} if multi else {})}, data))
+        links.append({"source": u, "target": v, **({"key": key} if multi else {}), **data})
     doc = {"directed": g.is_directed(), "multigraph": multi, "graph": g.graph,
-           "nodes": [item({"id": node}, data) for node, data in g.nodes(data=True)], "links": links}
+           "nodes": [{"id": node, **data} for node, data in g.nodes(data=True)], "edges": links, "links": links}
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -390,10 +578,14 @@ def neo4j_script(label_sets: Mapping[str, list[str]], types: list[str], node_pro
                  edge_props: list[str]) -> str:
     """LOAD CSV statements that build the same graph as neo4j-admin would from the CSV files."""
     lines = [
-        "// tech-graph network for Neo4j 5. Copy nodes.csv and relationships.csv into Neo4j's import folder,",
-        "// then run: cypher-shell -u neo4j -p PASSWORD -f load.cypher",
+        "// tech-graph network for Neo4j 5 and later: the constraint below uses Neo4j 5's",
+        "// CREATE CONSTRAINT ... FOR ... REQUIRE syntax (Neo4j 5 refuses the older ON ... ASSERT form).",
+        "// Copy nodes.csv and relationships.csv into Neo4j's import folder, then run:",
+        "//   cypher-shell -u neo4j -p PASSWORD -f load.cypher",
         "// (Or, into an empty database: neo4j-admin database import full neo4j "
         "--nodes=nodes.csv --relationships=relationships.csv)",
+        "// FalkorDB and Kuzu (as tried, issue #14) load the rest: delete the CREATE CONSTRAINT line,",
+        "// which is Neo4j's own syntax.",
         f"CREATE CONSTRAINT tech_graph_id IF NOT EXISTS FOR (n:{NEO4J_BASE_LABEL}) REQUIRE n.id IS UNIQUE;",
         "",
     ]
@@ -443,12 +635,13 @@ SELECT ?actor ?label ?class ?classLabel
        (COUNT(DISTINCT ?event) AS ?events)
 WHERE {
   ?actor a ?class ; rdfs:label ?label .
+  FILTER (LANG(?label) IN ("en", ""))  # one row per actor; its other names are in alternate_names
   ?class rdfs:subClassOf* tg:Actor .
   FILTER NOT EXISTS { ?actor a ?sub . ?sub rdfs:subClassOf+ ?class . FILTER (?sub != ?class) }
   OPTIONAL { ?class rdfs:label ?classLabel }
   OPTIONAL { ?actor schema:alternateName ?alt }
   OPTIONAL { ?actor tg:headquarteredIn|tg:jurisdiction|tg:locatedIn ?country .
-             OPTIONAL { ?country rdfs:label ?countryLabel0 } }
+             OPTIONAL { ?country rdfs:label ?countryLabel0 FILTER (LANG(?countryLabel0) IN ("en", "")) } }
   OPTIONAL { ?event ?role ?actor . ?role rdfs:subPropertyOf* sem:hasActor . }
 }
 GROUP BY ?actor ?label ?class ?classLabel

@@ -194,37 +194,209 @@ def offline_loader(url: str, options: dict[str, Any] | None = None) -> dict[str,
     raise InputError(f"JSON-LD processing asked for {url}; tech-graph does not fetch remote documents")
 
 
-_NATIVE = {XSD + "integer": re.compile(r"^-?(0|[1-9][0-9]*)$"), XSD + "boolean": re.compile(r"^(true|false)$")}
+@dataclass(frozen=True)
+class _Term:
+    name: str
+    iri: str
+    type: str | None  # "@id", "@vocab", a datatype IRI, or None
+    language: str | None  # the language strings under this term get
+    container: str | None  # "@language", "@set" or None
 
 
-def _native_types_are_lossless(quads: list[ox.Quad]) -> bool:
-    """JSON numbers and booleans only when they give back the same literals."""
-    for q in quads:
-        o = q.object
-        if isinstance(o, ox.Literal):
-            dt = o.datatype.value
-            if dt == XSD + "double" or (dt in _NATIVE and not _NATIVE[dt].match(o.value)):
-                return False
-    return True
+class Compactor:
+    """Compacts triples with one fixed context, node by node, in time linear in the triples.
+
+    It produces what JSON-LD compaction produces for flat data (the JSON-LD 1.0 and 1.1 compaction
+    algorithms' term selection for our kinds of term definition), without a general processor's
+    per-node cost: pyld's compaction of the whole graph took 16 s at 10k triples and 145 s at 30k.
+    """
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        ctx = context["@context"]
+        self.vocab: str | None = ctx.get("@vocab")
+        self.default_language: str | None = ctx.get("@language")
+        self.aliases = {v: k for k, v in sorted(ctx.items(), key=lambda kv: (len(kv[0]), kv[0]))
+                        if isinstance(v, str) and v.startswith("@") and not k.startswith("@")}
+        self.names = {k for k in ctx if not k.startswith("@")}
+        self.prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and not k.startswith("@")
+                         and not v.startswith("@") and v[-1:] in "/#:?[]@"}
+        self.by_iri: dict[str, list[_Term]] = {}
+        for name in sorted(self.names, key=lambda n: (len(n), n)):  # shortest term wins, as in the spec
+            definition = ctx[name]
+            if isinstance(definition, str):
+                definition = {"@id": definition}
+            if not isinstance(definition, dict) or definition.get("@reverse"):
+                continue
+            iri = self.expand(definition.get("@id", name))
+            if iri is None or iri.startswith("@"):
+                continue
+            kind = definition.get("@type")
+            language = definition.get("@language", self.default_language)
+            container = definition.get("@container")
+            if container not in (None, "@language", "@set"):
+                continue  # not one we write; the compact IRI serves instead
+            self.by_iri.setdefault(iri, []).append(
+                _Term(name, iri, self.expand(kind) if kind and not kind.startswith("@") else kind,
+                      language if kind is None else None, container))
+        self._sets = {t.name for terms in self.by_iri.values() for t in terms if t.container == "@set"}
+
+    def expand(self, value: str) -> str | None:
+        """A term, compact IRI or IRI of the context itself, expanded."""
+        if value.startswith("@"):
+            return value
+        prefix, colon, suffix = value.partition(":")
+        if colon and prefix in self.prefixes and not suffix.startswith("//"):
+            return self.prefixes[prefix] + suffix
+        if colon:
+            return value
+        return (self.vocab or "") + value if self.vocab else None
+
+    @cache  # noqa: B019 - one Compactor per export; IRIs repeat a great deal
+    def iri(self, iri: str, vocab: bool) -> str:
+        """The shortest form that expands back to `iri`: a term or vocab-relative name where `vocab`,
+        else a compact IRI, else the IRI itself."""
+        if iri.startswith("_:"):
+            return iri
+        if vocab:
+            for term in self.by_iri.get(iri, ()):
+                if term.type is None and term.language == self.default_language and term.container is None:
+                    return term.name
+            if self.vocab and iri.startswith(self.vocab):
+                local = iri[len(self.vocab):]
+                if local and local not in self.names and ":" not in local and not local.startswith("@"):
+                    return local
+        best = None
+        for prefix, ns in self.prefixes.items():
+            if iri.startswith(ns) and len(iri) > len(ns):
+                candidate = f"{prefix}:{iri[len(ns):]}"
+                if candidate in self.names or iri[len(ns):].startswith("//"):
+                    continue
+                if best is None or (len(candidate), candidate) < (len(best), best):
+                    best = candidate
+        if best:
+            return best
+        scheme = iri.partition(":")[0]
+        if scheme in self.names:
+            raise InputError(f"the IRI {iri} would read back as a compact IRI with the term {scheme!r} of "
+                             "ontology/context.jsonld; rename that term or the IRI")
+        return iri
+
+    def value(self, predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal) -> tuple[str, Any, str | None]:
+        """(key, compacted value, language-map key or None) for one object of `predicate`."""
+        terms = self.by_iri.get(predicate, ())
+        id_key = self.aliases.get("@id", "@id")
+        type_key = self.aliases.get("@type", "@type")
+        if isinstance(obj, ox.NamedNode | ox.BlankNode):
+            ref = obj.value if isinstance(obj, ox.NamedNode) else f"_:{obj.value}"
+            for wanted in ("@id", "@vocab"):
+                for term in terms:
+                    if term.type == wanted and term.container in (None, "@set"):
+                        return term.name, self.iri(ref, wanted == "@vocab" and isinstance(obj, ox.NamedNode)), None
+            plain = self._plain(terms)
+            return plain or self.iri(predicate, True), {id_key: self.iri(ref, False)}, None
+        lexical, datatype, language = obj.value, obj.datatype.value, obj.language
+        if language:
+            for term in terms:
+                if term.container == "@language" and term.type is None:
+                    return term.name, lexical, language
+            for term in terms:
+                if term.container in (None, "@set") and term.type is None and term.language == language:
+                    return term.name, lexical, None
+            return self._plain(terms) or self.iri(predicate, True), {"@value": lexical, "@language": language}, None
+        native = _native(lexical, datatype)
+        if native is not None:
+            # A JSON number or boolean reads back as the same literal under a term with no language.
+            for term in terms:
+                if term.type is None and term.language is None and term.container in (None, "@set"):
+                    return term.name, native, None
+            return self.iri(predicate, True), native, None
+        if datatype != XSD + "string":
+            for term in terms:
+                if term.type == datatype and term.container in (None, "@set"):
+                    return term.name, lexical, None
+            return (self._plain(terms) or self.iri(predicate, True),
+                    {"@value": lexical, type_key: self.iri(datatype, True)}, None)
+        for term in terms:
+            if term.type is None and term.language is None and term.container in (None, "@set"):
+                return term.name, lexical, None
+        key = self.iri(predicate, True)
+        return key, ({"@value": lexical} if self.default_language else lexical), None
+
+    def _plain(self, terms: Iterable[_Term]) -> str | None:
+        """A term with no type, language or container: it takes any value written out in full."""
+        for term in terms:
+            if term.type is None and term.language == self.default_language and term.container is None:
+                return term.name
+        return None
+
+    def nodes(self, quads: Iterable[ox.Quad]) -> list[dict[str, Any]]:
+        """One node object per subject, from quads grouped by subject (as `canonical` sorts them)."""
+        id_key = self.aliases.get("@id", "@id")
+        type_key = self.aliases.get("@type", "@type")
+        out: list[dict[str, Any]] = []
+        subject: object = None
+        props: dict[str, Any] = {}
+        types: list[str] = []
+
+        def flush() -> None:
+            if subject is None:
+                return
+            node: dict[str, Any] = {id_key: self.iri(_ref(subject), False)}
+            if types:
+                node[type_key] = types[0] if len(types) == 1 else list(types)
+            for key in sorted(props):
+                values = props[key]
+                if isinstance(values, dict):  # a language map
+                    node[key] = {lang: v[0] if len(v) == 1 else v for lang, v in sorted(values.items())}
+                else:
+                    node[key] = values[0] if len(values) == 1 and key not in self._sets else values
+            out.append(node)
+
+        for quad in quads:
+            if quad.subject != subject:
+                flush()
+                subject, props, types = quad.subject, {}, []
+            p, o = quad.predicate.value, quad.object
+            if isinstance(o, ox.Triple):
+                raise InputError("JSON-LD 1.0 and 1.1 have no quoted triples (RDF-star); choose Turtle or N-Triples")
+            if p == RDF + "type" and not isinstance(o, ox.Literal):
+                types.append(self.iri(_ref(o), True))
+                continue
+            key, value, language = self.value(p, o)
+            if language is not None:
+                props.setdefault(key, {}).setdefault(language, []).append(value)
+            else:
+                props.setdefault(key, []).append(value)
+        flush()
+        return out
+
+
+def _ref(term: object) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else f"_:{term.value}"  # type: ignore[attr-defined]
+
+
+_INTEGER = re.compile(r"^(0|-?[1-9][0-9]{0,14})$")  # canonical, and exact in a JavaScript number
+
+
+def _native(lexical: str, datatype: str) -> int | bool | None:
+    """A JSON number or boolean for an xsd:integer or xsd:boolean that reads back unchanged."""
+    if datatype == XSD + "integer" and _INTEGER.match(lexical):
+        return int(lexical)
+    if datatype == XSD + "boolean" and lexical in ("true", "false"):
+        return lexical == "true"
+    return None
 
 
 def _serialize_jsonld(quads: list[ox.Quad]) -> bytes:
     """Compacted JSON-LD with our context inlined: plain JSON objects with short keys.
 
-    The union of the graphs goes out as one `@graph` array of nodes sorted by id.
+    The union of the graphs goes out as one `@graph` array of nodes in subject order; the
+    same graph gives the same bytes.
     """
-    from pyld import jsonld
-
-    nquads = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
-    assert nquads is not None
-    options = {"format": "application/n-quads", "useNativeTypes": _native_types_are_lossless(quads)}
-    expanded = jsonld.from_rdf(nquads.decode("utf-8"), options)
     context = jsonld_context()
-    compacted = jsonld.compact(expanded, context, {"documentLoader": offline_loader})
-    if "@graph" not in compacted:  # a single node comes back unwrapped
-        body = {k: v for k, v in compacted.items() if k != "@context"}
-        compacted = {"@context": compacted["@context"], "@graph": [body] if body else []}
-    return (json.dumps(compacted, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    nodes = Compactor(context).nodes(quads)
+    doc = {"@context": context["@context"], "@graph": nodes}
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _serialize_lines(quads: Iterable[ox.Quad], fmt: RdfFormat) -> bytes:

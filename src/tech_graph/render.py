@@ -30,18 +30,46 @@ SPACING = 110.0  # pixels per edge in the precomputed layout
 
 @dataclass
 class Rendered:
-    """A rendered page. In Jupyter or VS Code it shows itself inline (an iframe with `srcdoc`)."""
+    """A rendered page. In Jupyter or VS Code it shows itself inline.
 
-    html: str
+    JupyterLab shows an untrusted notebook's text/html sanitized (scripts and iframes removed) and
+    does not render image/svg+xml there at all (its SVG renderer is not "safe"). So the HTML holds a
+    static SVG picture of the network as an <img> under the interactive iframe: trusted, the iframe
+    covers it; untrusted, the picture is what is left. `text/plain` is one line, not the page.
+    """
+
+    html: str = field(repr=False)
     nodes: int
     edges: int
     notes: list[str] = field(default_factory=list)
     height: int = 640
+    svg: str = field(default="", repr=False)
 
     def _repr_html_(self) -> str:
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="tech-graph network" '
-                f'style="width:100%;height:{self.height}px;border:1px solid #ddd" '
-                'sandbox="allow-scripts"></iframe>')
+        import base64
+
+        picture = ""
+        if self.svg:
+            data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+            picture = (f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(self.summary())}" '
+                       f'style="position:absolute;top:0;left:0;width:100%;height:100%;object-fit:contain">')
+        return (f'<div style="position:relative;width:100%;height:{self.height}px">{picture}'
+                f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="tech-graph network" '
+                'style="position:absolute;top:0;left:0;width:100%;height:100%;border:1px solid #ddd;'
+                'background:#fff" sandbox="allow-scripts"></iframe></div>')
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        bundle = {"text/html": self._repr_html_(), "text/plain": repr(self)}
+        if self.svg:
+            bundle["image/svg+xml"] = self.svg
+        return bundle
+
+    def summary(self) -> str:
+        return f"tech-graph network: {self.nodes:,} nodes, {self.edges:,} links"
+
+    def __repr__(self) -> str:
+        size = len(self.html.encode("utf-8"))
+        return f"<{self.summary()}; page {size / 1000:,.0f} kB; .save(PATH) writes it>"
 
     def save(self, path: str | Path) -> None:
         from .output import write_output
@@ -55,7 +83,7 @@ def render(graph: nx.Graph[str], *, title: str = "tech-graph network", limit: in
     shown, cut_note = cut(graph, limit)
     all_notes = [*(notes or []), *([cut_note] if cut_note else [])]
     page = render_page(shown, title=title, notes=all_notes)
-    return Rendered(page, shown.number_of_nodes(), shown.number_of_edges(), all_notes)
+    return Rendered(page, shown.number_of_nodes(), shown.number_of_edges(), all_notes, svg=static_svg(shown))
 
 
 def cut(graph: nx.Graph[str], limit: int) -> tuple[nx.Graph[str], str | None]:
@@ -298,3 +326,41 @@ def layout(graph: nx.Graph[str], seed: int = 7) -> dict[str, tuple[float, float]
         x += width
         row_height = max(row_height, height)
     return positions
+
+
+def static_svg(graph: nx.Graph[str], width: int = 960, height: int = 640) -> str:
+    """The network as a still SVG picture, on the page's precomputed layout (`layout`): what a
+    notebook shows where scripts may not run. Labels for up to EDGE_LABEL_LIMIT nodes."""
+    positions = layout(graph)
+    if not positions:
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
+                '<text x="20" y="40" font-family="sans-serif">empty network</text></svg>')
+    xs = [p[0] for p in positions.values()]
+    ys = [p[1] for p in positions.values()]
+    pad = 40.0
+    span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
+    scale = min((width - 2 * pad) / max(max(xs) - min(xs), 1.0), (height - 2 * pad) / max(max(ys) - min(ys), 1.0),
+                (width - 2 * pad) / span * 4)
+
+    def at(node: str) -> tuple[float, float]:
+        x, y = positions[node]
+        return round(pad + (x - min(xs)) * scale, 1), round(pad + (y - min(ys)) * scale, 1)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+             f'height="{height}" font-family="system-ui, sans-serif" font-size="11">',
+             f'<rect width="{width}" height="{height}" fill="#fff"/>', '<g stroke="#9aa5b1" stroke-opacity="0.6">']
+    for u, v in graph.edges():
+        (x1, y1), (x2, y2) = at(u), at(v)
+        parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"/>')
+    parts.append("</g><g>")
+    labelled = graph.number_of_nodes() <= EDGE_LABEL_LIMIT
+    for node, data in graph.nodes(data=True):
+        x, y = at(node)
+        colour = html.escape(str(data.get("colour") or "#97c2fc"), quote=True)
+        name = html.escape(str(data.get("label") or node))
+        parts.append(f'<circle cx="{x}" cy="{y}" r="6" fill="{colour}" stroke="#333" stroke-width="0.5">'
+                     f'<title>{name}</title></circle>')
+        if labelled:
+            parts.append(f'<text x="{x + 8}" y="{y + 4}">{name}</text>')
+    parts.append("</g></svg>")
+    return "".join(parts)

@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -40,6 +40,16 @@ class Select:
 
     def dicts(self) -> list[dict[str, Term | None]]:
         return [dict(zip(self.variables, row, strict=True)) for row in self.rows]
+
+    def _repr_html_(self) -> str:
+        from .tables import as_html, short
+
+        return as_html(self.variables, [[short(t) for t in row] for row in self.rows])
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from .tables import as_text, short
+
+        printer.text(as_text(self.variables, [[short(t) for t in row] for row in self.rows]))
 
 
 @dataclass

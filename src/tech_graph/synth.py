@@ -16,6 +16,8 @@ from .namespaces import PROV, RDF, RDFS, SCHEMA, SEM, TG, TGR, XSD
 
 DCTERMS = "http://purl.org/dc/terms/"
 ARTICLE = f"<{TGR}synth-article>"
+BACKGROUND = f"<{TGR}synth-background>"  # the source every synthetic time is derived from
+DATED = f"<{TG}dateDerivedFrom> {BACKGROUND}"
 A = f"<{RDF}type>"
 LABEL = f"<{RDFS}label>"
 DERIVED = f"<{PROV}wasDerivedFrom>"
@@ -26,7 +28,8 @@ STEMS = ["Nova", "Quanta", "Lumen", "Vertex", "Harbor", "Cinder", "Atlas", "Zeph
          "Pioneer", "Meridian", "Sable", "Tundra", "Helix", "Aurora", "Beacon", "Cobalt", "Delta", "Ember"]
 GIVEN = ["Li", "Wang", "Anna", "James", "Mei", "Ravi", "Sofia", "Kenji", "Lucas", "Amara", "Chen", "Olga"]
 FAMILY = ["Zhang", "Smith", "Tanaka", "Garcia", "Okafor", "Novak", "Kim", "Patel", "Rossi", "Haddad"]
-STATUSES = ["Completed", "Planned", "Proposed", "Rumoured", "Ongoing"]
+# "Rumoured" is a tg:Modality, not a tg:status; it is written as one (see event()).
+STATUSES = ["Completed", "Ongoing", "Proposed", "Rumoured", "Ongoing"]
 CURRENCIES = ["USD", "CNY", "EUR", "HKD"]
 
 # Actor kinds in the synthetic population, with their share.
@@ -113,6 +116,12 @@ class Synth:
         yield f"{ARTICLE} <{DCTERMS}title> {lit('Synthetic article')} ."
         yield f"{ARTICLE} <{TG}localFile> {lit('synthetic.txt')} ."
         yield f"{ARTICLE} <{SCHEMA}datePublished> {typed('2021', 'gYear')} ."
+        yield f"{BACKGROUND} {A} <{TG}BackgroundSource> ."
+        yield f"{BACKGROUND} {LABEL} {en('Synthetic background source (tech-graph synth)')} ."
+        yield f"{BACKGROUND} <{DCTERMS}title> {lit('Synthetic background source')} ."
+        yield f"{BACKGROUND} <{SCHEMA}publisher> {lit('tech-graph synth')} ."
+        yield f"{BACKGROUND} <{SCHEMA}url> <https://example.org/synthetic-background> ."
+        yield f"{BACKGROUND} <{SCHEMA}datePublished> {typed('2021', 'gYear')} ."
 
     def excerpt(self, name: str, quote: str) -> tuple[str, list[str]]:
         iri = f"<{TGR}synth-q-{name}>"
@@ -164,6 +173,7 @@ class Synth:
             yield f"{iri} <{TG}source> {source} ."
             yield f"{iri} <{TG}target> {target} ."
             yield f"{iri} <{SEM}hasBeginTimeStamp> {literal} ."
+            yield f"{iri} {DATED} ."
             yield f"{iri} {DERIVED} {q} ."
             yield from q_lines
 
@@ -176,7 +186,8 @@ class Synth:
         for role, actor_kind in kind.roles:
             yield f"{iri} <{TG}{role}> {self.pick(pools[actor_kind])} ."
         yield f"{iri} <{SEM}hasPlace> {self.pick(countries)} ."
-        yield f"{iri} <{TG}status> <{TG}{self.rng.choice(STATUSES)}> ."
+        state = self.rng.choice(STATUSES)
+        yield f"{iri} <{TG}{'modality' if state == 'Rumoured' else 'status'}> <{TG}{state}> ."
         literal, text = self.when()
         if self.rng.random() < 0.15:  # a span; its end is a later year at the same precision
             end_year = int(text[:4]) + self.rng.randint(0, 2)
@@ -184,8 +195,9 @@ class Synth:
             datatype = {10: "date", 7: "gYearMonth", 4: "gYear"}[len(text)]
             yield f"{iri} <{SEM}hasBeginTimeStamp> {literal} ."
             yield f"{iri} <{SEM}hasEndTimeStamp> {typed(end_text, datatype)} ."
-        else:
-            yield f"{iri} <{SEM}hasTimeStamp> {literal} ."
+        else:  # something under way has a begin, not an instant
+            yield f"{iri} <{SEM}{'hasBeginTimeStamp' if state == 'Ongoing' else 'hasTimeStamp'}> {literal} ."
+        yield f"{iri} {DATED} ."
         yield f"{iri} {DERIVED} {q} ."
         yield from q_lines
         if kind.deal:

@@ -119,3 +119,31 @@ SELECT_FORMATS: dict[str, Callable[[Select], str]] = {
     "json": select_json,
     "md": select_markdown,
 }
+
+
+HTML_ROW_LIMIT = 200  # a notebook cell, not a report: the rest is one click away in pandas or CSV
+
+
+def as_html(header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "",
+            limit: int = HTML_ROW_LIMIT) -> str:
+    """A compact HTML table for notebooks (`_repr_html_`); every cell escaped, at most `limit` rows."""
+    import html
+
+    def cells(tag: str, values: Sequence[str]) -> str:
+        return "".join(f"<{tag}>{html.escape(str(v))}</{tag}>" for v in values)
+
+    title = html.escape(_caption(len(rows), caption, limit))
+    body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows[:limit])
+    return (f'<table class="tech-graph"><caption style="text-align:left">{title}</caption>'
+            f"<thead><tr>{cells('th', header)}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def as_text(header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "",
+            limit: int = HTML_ROW_LIMIT) -> str:
+    """The notebook's text/plain beside `as_html`: the terminal table, cells cut, at most `limit` rows."""
+    return f"{_caption(len(rows), caption, limit)}\n" + as_table(header, rows[:limit], max_width=60)
+
+
+def _caption(count: int, caption: str, limit: int) -> str:
+    note = f"{count:,} row{'' if count == 1 else 's'}" + (f", the first {limit:,} shown" if count > limit else "")
+    return f"{caption}: {note}" if caption else note

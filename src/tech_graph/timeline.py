@@ -167,6 +167,22 @@ class AsOf:
     events: list[TimelineEvent]
     relationships: list[Relationship]
 
+    def _repr_html_(self) -> str:
+        from .tables import as_html
+
+        header, rows = reading_table(self.events)
+        held_header, held = relationships_table(self.relationships)
+        return (as_html(header, rows, caption=f"events by {self.day.isoformat()}")
+                + as_html(held_header, held, caption=f"relationships that held on {self.day.isoformat()}"))
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from .tables import as_text
+
+        header, rows = reading_table(self.events)
+        held_header, held = relationships_table(self.relationships)
+        printer.text(as_text(header, rows, caption=f"events by {self.day.isoformat()}") + "\n"
+                     + as_text(held_header, held, caption=f"relationships that held on {self.day.isoformat()}"))
+
 
 # --------------------------------------------------------------------------- reading terms
 
@@ -426,7 +442,23 @@ def events(
     """
     classes = event_classes(store)
     chosen = select(store, actor=actor, type=type, start=start, end=end, place=place, classes=classes)
-    return events_for(store, chosen, classes)
+    return Events(events_for(store, chosen, classes))
+
+
+class Events(list[TimelineEvent]):
+    """A list of events that shows itself as a table in a notebook."""
+
+    def _repr_html_(self) -> str:
+        from .tables import as_html
+
+        header, rows = reading_table(self)
+        return as_html(header, rows, caption="events")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from .tables import as_text
+
+        header, rows = reading_table(self)
+        printer.text(as_text(header, rows, caption="events"))
 
 
 Row = tuple[Term | None, ...]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .coverage import collapse, read_source
 from .load import Source, project_root, shapes_path
 from .namespaces import PROV, RDF, RDFS, TG, TGR, compact
 from .store import Store
@@ -112,11 +113,8 @@ def quote_problems(store: Store, locate: Locator) -> list[Problem]:
     for excerpt, quote, file in getattr(rows, "rows", []):
         name = short(file)
         if name not in texts:
-            path = Path(name) if Path(name).is_absolute() else project_root() / name
-            try:
-                texts[name] = collapse(path.read_text(encoding="utf-8"))
-            except OSError:
-                texts[name] = None
+            raw = read_source(name)
+            texts[name] = None if raw is None else collapse(raw)
         text = texts[name]
         iri = excerpt.value if isinstance(excerpt, ox.NamedNode) else short(excerpt)
         if text is None:
@@ -126,10 +124,6 @@ def quote_problems(store: Store, locate: Locator) -> list[Problem]:
             problems.append(Problem(locate(iri), short(excerpt), "quote-in-source",
                                     f"quote does not occur in {name}: {short(quote)[:70]!r}; copy it verbatim"))
     return problems
-
-
-def collapse(text: str) -> str:
-    return " ".join(text.split())
 
 
 def description_problems(store: Store, locate: Locator) -> list[Problem]:
@@ -158,10 +152,61 @@ def description_problems(store: Store, locate: Locator) -> list[Problem]:
     return problems
 
 
+# Words by which a source hedges what it says; a claim resting on them keeps a hedge or a tg:modality.
+HEDGES = re.compile(r"\b(might|may|could|alleged|rumou?red|haven.t heard|not heard|is set to|possibl[ey])\b", re.I)
+
+
+def hedge_problems(store: Store, locate: Locator) -> list[Problem]:
+    """A claim whose quote hedges ("might", "alleged", "we haven't heard") must not state it as plain fact."""
+    rows = store.query(f"""
+        SELECT ?claim ?text (GROUP_CONCAT(?quote; SEPARATOR=" ") AS ?quotes) (SAMPLE(?m) AS ?modality) WHERE {{
+            ?claim a <{TG}Claim> ; <{TG}claimText> ?text ; <{PROV}wasDerivedFrom>/<{PROV}value> ?quote .
+            OPTIONAL {{ ?claim <{TG}modality> ?m }}
+        }} GROUP BY ?claim ?text""")
+    problems = []
+    for claim, text, quotes, modality in getattr(rows, "rows", []):
+        hedge = HEDGES.search(short(quotes))
+        if hedge and modality is None and not HEDGES.search(short(text)):
+            iri = claim.value if isinstance(claim, ox.NamedNode) else short(claim)
+            problems.append(Problem(locate(iri), short(claim), "claim-hedge",
+                                    f"its quote hedges ({hedge.group(0)!r}) but tg:claimText states it as fact; "
+                                    "keep the hedge in the text or give the claim a tg:modality"))
+    return problems
+
+
+def imports_path() -> Path:
+    """PROV-O as W3C publishes it, kept for checking our sub-properties offline (see ontology/imports/)."""
+    return project_root() / "ontology" / "imports" / "prov-o.ttl"
+
+
+def range_problems(store: Store, locate: Locator) -> list[Problem]:
+    """A sub-property of a PROV-O property must keep its range: tg:claimedIn must not make an article an agent."""
+    check = ox.Store()
+    check.load(path=str(imports_path()), format=ox.RdfFormat.TURTLE)
+    kept = (RDFS + "subPropertyOf", RDFS + "subClassOf", RDFS + "range")
+    check.extend(ox.Quad(q.subject, q.predicate, q.object) for q in store.quads() if q.predicate.value in kept)
+    rows = check.query(f"""
+        SELECT DISTINCT ?p ?range ?super ?superRange WHERE {{
+            ?p <{RDFS}subPropertyOf>+ ?super ; <{RDFS}range> ?range .
+            ?super <{RDFS}range> ?superRange .
+            FILTER (STRSTARTS(STR(?super), "{PROV}") && !STRSTARTS(STR(?p), "{PROV}"))
+            FILTER (isIRI(?superRange) && ?superRange != <http://www.w3.org/2002/07/owl#Thing>)
+            FILTER NOT EXISTS {{ ?range <{RDFS}subClassOf>* ?superRange }}
+        }} ORDER BY ?p ?super""")
+    problems = []
+    for row in rows:  # type: ignore[union-attr]
+        prop, rng, sup, sup_range = (compact(row[k].value) for k in ("p", "range", "super", "superRange"))
+        problems.append(Problem(locate(row["p"].value), prop, "super-property-range",
+                                f"its range {rng} is not a {sup_range}, the range of its super-property {sup}; "
+                                "choose a super-property whose range fits (or none)"))
+    return problems
+
+
 def validate(store: Store, sources: Iterable[Source]) -> list[Problem]:
     """All problems, sorted by file and line; an empty list means the graph is clean."""
     locate = Locator(list(sources))
-    problems = shacl_problems(store, locate) + quote_problems(store, locate) + description_problems(store, locate)
+    problems = (shacl_problems(store, locate) + quote_problems(store, locate) + description_problems(store, locate)
+                + range_problems(store, locate) + hedge_problems(store, locate))
     return sorted(set(problems), key=lambda p: (p.where.rsplit(":", 1)[0], _line(p.where), p.node, p.rule))
 
 

@@ -15,6 +15,7 @@ class TG(DefinedNamespace):
 
     Acquisition: URIRef
     Actor: URIRef
+    Alleged: URIRef
     AntitrustRules: URIRef
     Article: URIRef
     BackgroundSource: URIRef
@@ -40,9 +41,12 @@ class TG(DefinedNamespace):
     IPO: URIRef
     IPOSuspension: URIRef
     Investigation: URIRef
+    Link: URIRef
+    LinkProperty: URIRef
     MarketEvent: URIRef
     Measurement: URIRef
     MediaOrganization: URIRef
+    Modality: URIRef
     OfferOfHelp: URIRef
     Ongoing: URIRef
     Ownership: URIRef
@@ -54,6 +58,7 @@ class TG(DefinedNamespace):
     PolicyAnnouncement: URIRef
     PoliticalEvent: URIRef
     PoliticalPressure: URIRef
+    Possible: URIRef
     Proposed: URIRef
     Region: URIRef
     Regulator: URIRef
@@ -68,6 +73,8 @@ class TG(DefinedNamespace):
     UserCount: URIRef
     ValuationDrop: URIRef
     about: URIRef
+    approximateTime: URIRef
+    asOf: URIRef
     causedBy: URIRef
     claimText: URIRef
     claimedIn: URIRef
@@ -90,6 +97,7 @@ class TG(DefinedNamespace):
     hasSubject: URIRef
     hasTarget: URIRef
     headquarteredIn: URIRef
+    inResponseTo: URIRef
     isApproximate: URIRef
     isLowerBound: URIRef
     jurisdiction: URIRef
@@ -97,15 +105,16 @@ class TG(DefinedNamespace):
     locatedIn: URIRef
     market: URIRef
     measuredActor: URIRef
+    modality: URIRef
     originalPhrase: URIRef
     percentChange: URIRef
     quantity: URIRef
     relativeTo: URIRef
+    scheduledFor: URIRef
     shape: URIRef
     source: URIRef
     status: URIRef
     target: URIRef
     valueChange: URIRef
-
 
 TGR = Namespace(TGR_IRI)

@@ -463,12 +463,19 @@
 
     function drawGraph(s) {
       var nodes = new Map(), edges = new Map();
+      // A node's name: an English or untagged label first (the page is in English), any label
+      // next, its compact IRI last.
+      function fit(r, v) {
+        var l = s.labelFor[v] && r[s.labelFor[v]];
+        if (!l) return 0;
+        var lang = (l["xml:lang"] || "").toLowerCase();
+        return lang === "" || lang === "en" || lang.indexOf("en-") === 0 ? 2 : 1;
+      }
       function node(r, v) {
         var iri = r[v].value;
-        var known = nodes.get(iri);
-        var name = nameOf(s, r, v);
-        if (!known) nodes.set(iri, { id: iri, label: name, name: name, group: v, links: 0 });
-        else if (/^(tgr:|<)/.test(known.name) && s.labelFor[v] && r[s.labelFor[v]]) { known.label = name; known.name = name; }
+        var known = nodes.get(iri), name = nameOf(s, r, v), rank = fit(r, v);
+        if (!known) nodes.set(iri, { id: iri, label: name, name: name, group: v, links: 0, rank: rank });
+        else if (rank > known.rank) { known.label = name; known.name = name; known.rank = rank; }
       }
       // An edge column (?link ...) labels the link between the node columns on either side of it.
       var linkEnds = {};
@@ -483,14 +490,22 @@
         if (!present.length) return;
         present.forEach(function (v) { node(r, v); });
         var hub = present.indexOf(s.key) >= 0 ? s.key : present[0];
-        present.forEach(function (v) {
-          if (v === hub || r[v].value === r[hub].value) return;
-          var forward = s.vars.indexOf(hub) < s.vars.indexOf(v);
-          var from = forward ? r[hub].value : r[v].value, to = forward ? r[v].value : r[hub].value;
+        // The row's links: its key to each other resource, and the two ends of each edge column.
+        var pairs = present.filter(function (v) { return v !== hub; }).map(function (v) { return [hub, v]; });
+        s.edgeCols.forEach(function (e) {
+          var ends = linkEnds[e];
+          if (r[e] && ends[0] && ends[1] && present.indexOf(ends[0]) >= 0 && present.indexOf(ends[1]) >= 0 &&
+              ends.indexOf(hub) < 0) pairs.push(ends);
+        });
+        pairs.forEach(function (pair) {
+          var a = pair[0], v = pair[1];
+          if (r[v].value === r[a].value) return;
+          var forward = s.vars.indexOf(a) < s.vars.indexOf(v);
+          var from = forward ? r[a].value : r[v].value, to = forward ? r[v].value : r[a].value;
           var between = s.edgeCols.filter(function (e) {
-            return r[e] && (linkEnds[e] || []).indexOf(hub) >= 0 && (linkEnds[e] || []).indexOf(v) >= 0;
+            return r[e] && linkEnds[e].indexOf(a) >= 0 && linkEnds[e].indexOf(v) >= 0;
           });
-          var label = between.length ? between.map(function (e) { return nameOf(s, r, e); }).join(", ") : (forward ? v : hub);
+          var label = between.length ? between.map(function (e) { return nameOf(s, r, e); }).join(", ") : (forward ? v : a);
           var id = from + " " + to + " " + label;
           if (!edges.has(id)) {
             edges.set(id, { id: id, from: from, to: to, label: label, arrows: "to", named: between.length > 0 });
