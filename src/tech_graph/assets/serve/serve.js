@@ -161,6 +161,15 @@
     return cell.type === "uri" ? compact(cell.value) : cell.value;
   }
 
+  /* How well a row names a cell: an English or untagged label (the page is in English) 2,
+     a label in another language 1, none (the compact IRI) 0. */
+  function labelRank(shape, row, v) {
+    var l = shape.labelFor[v] && row[shape.labelFor[v]];
+    if (!l) return 0;
+    var lang = (l["xml:lang"] || "").toLowerCase();
+    return lang === "" || lang === "en" || lang.indexOf("en-") === 0 ? 2 : 1;
+  }
+
   function queryPage() {
     var textarea = document.getElementById("query");
     var editor = window.CodeMirror.fromTextArea(textarea, {
@@ -422,8 +431,10 @@
         var g = byId.get(id);
         if (!g) {
           g = { id: id, rows: [], iri: key && r[key] && r[key].type === "uri" ? r[key].value : null,
-                label: key && r[key] ? nameOf(s, r, key) : "row " + (i + 1) };
+                label: key && r[key] ? nameOf(s, r, key) : "row " + (i + 1), rank: key ? labelRank(s, r, key) : 0 };
           byId.set(id, g); list.push(g);
+        } else if (labelRank(s, r, key) > g.rank) {
+          g.label = nameOf(s, r, key); g.rank = labelRank(s, r, key);
         }
         g.rows.push(r);
       });
@@ -443,7 +454,9 @@
         if (s.labelCols[v]) return;
         var seen = new Map();
         group.rows.forEach(function (r) {
-          if (r[v] && r[v].value !== group.id && !seen.has(r[v].value)) seen.set(r[v].value, r);
+          if (!r[v] || r[v].value === group.id) return;
+          var had = seen.get(r[v].value);
+          if (!had || labelRank(s, r, v) > labelRank(s, had, v)) seen.set(r[v].value, r);
         });
         if (!seen.size) return;
         list.appendChild(el("dt", {}, "?" + v));
@@ -463,17 +476,9 @@
 
     function drawGraph(s) {
       var nodes = new Map(), edges = new Map();
-      // A node's name: an English or untagged label first (the page is in English), any label
-      // next, its compact IRI last.
-      function fit(r, v) {
-        var l = s.labelFor[v] && r[s.labelFor[v]];
-        if (!l) return 0;
-        var lang = (l["xml:lang"] || "").toLowerCase();
-        return lang === "" || lang === "en" || lang.indexOf("en-") === 0 ? 2 : 1;
-      }
       function node(r, v) {
         var iri = r[v].value;
-        var known = nodes.get(iri), name = nameOf(s, r, v), rank = fit(r, v);
+        var known = nodes.get(iri), name = nameOf(s, r, v), rank = labelRank(s, r, v);
         if (!known) nodes.set(iri, { id: iri, label: name, name: name, group: v, links: 0, rank: rank });
         else if (rank > known.rank) { known.label = name; known.name = name; known.rank = rank; }
       }
