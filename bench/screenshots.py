@@ -98,11 +98,21 @@ SHOTS: dict[str, tuple[Callable[[Any, Path, list[str]], Stop], tuple[int, int]]]
 }
 
 
+def has_chinese_font() -> bool:
+    """Chinese names (阿里巴巴) need a CJK font, or the pictures show empty boxes."""
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    return bool(fc_list and subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True).stdout.strip())
+
+
 @contextmanager
 def browser() -> Iterator[Any]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         sys.exit("error: Debian's chromium is not installed (apt-get install chromium)")
+    if not has_chinese_font():
+        sys.exit("error: no Chinese font, so Chinese names would show as boxes (apt-get install fonts-wqy-microhei)")
     with sync_playwright() as pw:
         launched = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         yield launched
