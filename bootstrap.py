@@ -4,7 +4,8 @@
     python3 bootstrap.py          # the main job: validate, summarise, write out/*.html
     python3 bootstrap.py test     # the whole test suite
     python3 bootstrap.py lint     # ruff and mypy
-    python3 bootstrap.py -- ARGS  # any tech-graph command, e.g. -- query --name ipo-suspensions
+    python3 bootstrap.py -- ARGS  # any tech-graph command, e.g. -- query --name acquisitions
+    python3 bootstrap.py --help   # this help; `-- --help` is tech-graph's
 
 Needs only Python 3.11+. The environment is rebuilt when pyproject.toml changes.
 """
@@ -33,15 +34,35 @@ def ensure_env(extras: str) -> None:
     if installed.startswith(key) and extras in installed:  # a test install covers a plain one
         return
     if not (BIN / "python").exists():
-        print("bootstrap: creating .venv", file=sys.stderr)
+        print("bootstrap: creating .venv (a private Python environment in this folder)", file=sys.stderr)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    print(f"bootstrap: installing tech-graph{extras} into .venv", file=sys.stderr)
-    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, "-e", f"{ROOT}{extras}"], check=True)
+    names = ", ".join(requirements(extras))
+    print(f"bootstrap: installing tech-graph{extras} and its dependencies into .venv: {names}", file=sys.stderr)
+    print("bootstrap: this takes a minute or two the first time; pip's progress follows", file=sys.stderr)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+    # pip's lines go to standard error, so the main job's output stays clean on standard output.
+    subprocess.run([*pip, "-e", f"{ROOT}{extras}"], check=True, stdout=sys.stderr)
     stamp.write_text(f"{key} {extras}")
+    print("bootstrap: .venv is ready", file=sys.stderr)
+
+
+def requirements(extras: str) -> list[str]:
+    """The distribution names pyproject.toml lists, for the line that says what is being installed."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = list(project["dependencies"])
+    if extras == "[test]":
+        wanted += project["optional-dependencies"]["test"]
+    names = [re.split(r"[<>=!~\[ ;]", spec, maxsplit=1)[0] for spec in wanted]
+    return list(dict.fromkeys(names))
 
 
 def run(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return 0
     os.chdir(ROOT)
     if argv[:1] == ["test"]:
         ensure_env("[test]")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import http.client
-import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from conftest import fetch
 from tech_graph.cli import cli
 from tech_graph.load import Source
-from tech_graph.serve import App, HttpError, Limits, Outcome, Runner, Running, Settings, start_in_thread
-from tech_graph.serve_guard import refused_keyword
-from tech_graph.store import Ask, OxigraphStore, memory_store
+from tech_graph.namespaces import PREFIXES
+from tech_graph.serve import App, HttpError, Limits, Runner, Running, Settings, start_in_thread
+from tech_graph.serve_guard import check
+from tech_graph.store import OxigraphStore, memory_store
 
 pytestmark = pytest.mark.server
 
@@ -121,13 +122,15 @@ ALLOWED = [
 @pytest.mark.parametrize("query", REFUSED)
 def test_service_and_load_are_refused_however_they_are_written(server: Running, query: str) -> None:
     status, body = post(server, "query", query)
-    assert status == 403, body
-    assert body.startswith((b"error: SERVICE is refused", b"error: LOAD is refused"))
+    # 403 where rdflib reads the SERVICE or LOAD; 400 where it cannot read the text at all (a request
+    # runs only if both rdflib and the engine accept it; rdflib misreads `"a # b" . SERVICE`).
+    assert (status, body[:20]) in ((403, b"error: SERVICE is re"), (403, b"error: LOAD is refus"),
+                                   (400, b"error: the server's "), (400, b"error: SPARQL syntax")), body
 
 
 @pytest.mark.parametrize("query", ALLOWED)
 def test_the_words_in_strings_iris_comments_and_names_are_not_keywords(server: Running, query: str) -> None:
-    assert refused_keyword(query) is None
+    check(query, prefixes=PREFIXES)
     assert post(server, "query", query)[0] == 200
 
 
@@ -168,26 +171,21 @@ def test_a_query_past_its_deadline_is_503(store: OxigraphStore) -> None:
     assert body.startswith(b"error: the query ran longer than 0.2 s")
 
 
-def test_queries_beyond_the_running_cap_are_503_busy(store: OxigraphStore) -> None:
-    runner = Runner(store, Limits(max_running=1))
-    release, started = threading.Event(), threading.Event()
-
-    def hold(_deadline: float) -> Outcome:
-        started.set()
-        release.wait(10)
-        return Outcome(Ask(True), 0.0)
-
-    first = threading.Thread(target=runner.run, args=(hold,))
-    first.start()
-    started.wait(10)
-    with pytest.raises(HttpError) as busy:
-        runner.run(hold)
-    release.set()
-    first.join(10)
-    assert busy.value.status == 503
-    assert busy.value.headers["Retry-After"] == "5"
-    assert runner.run(hold).result == Ask(True)  # the slot is free again
-    runner.close()
+def test_a_request_waits_for_a_worker_then_gets_503_with_retry_after(store: OxigraphStore) -> None:
+    runner = Runner(store, Limits(max_running=1, queue_wait=0.2))
+    try:
+        with runner.slot(time.monotonic() + 10):
+            start = time.monotonic()
+            with pytest.raises(HttpError) as busy, runner.slot(time.monotonic() + 10):
+                pass
+            waited = time.monotonic() - start
+        assert busy.value.status == 503
+        assert busy.value.headers["Retry-After"] == "10"
+        assert 0.2 <= waited < 1
+        with runner.slot(time.monotonic() + 10):  # the slot is free again
+            pass
+    finally:
+        runner.close()
 
 
 # --- escaping, CORS, Host ---

@@ -149,7 +149,8 @@ def test_failed_load_keeps_previous_store(tmp_path: Path, runner: CliRunner) -> 
     assert failed.exit_code == 2
     assert failed.output.startswith(f"error: {tmp_path / 'broken.ttl'}:3:")
     assert set(open_store(spec).quads()) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.ttl", "extra.nt", "tech.db"]
+    # No staging folder is left; the lock file beside the store stays (locks.py).
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tech.db.lock", "broken.ttl", "extra.nt", "tech.db"]
 
 
 def test_missing_empty_or_foreign_store_says_run_load(tmp_path: Path, runner: CliRunner) -> None:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from .errors import TechGraphError
 from .load import Source, bundled_sources, user_sources
 from .store import Select, Store, open_store
 
@@ -27,11 +26,14 @@ class Session:
     def __init__(self) -> None:
         self.store_spec: str | None = None
         self.data: list[str] = []
+        self.data_format: str | None = None
+        self.timeout: float | None = None  # --timeout, else TECH_GRAPH_TIMEOUT, else the default (limits.py)
+        self.max_memory: str | None = None
         self._store: Store | None = None
 
     @property
     def user_sources(self) -> list[Source]:
-        return user_sources(self.data)
+        return user_sources(self.data, self.data_format)
 
     @property
     def sources(self) -> list[Source]:
@@ -53,11 +55,35 @@ def _remember_data(ctx: click.Context, _param: click.Parameter, value: tuple[str
     ctx.ensure_object(Session).data.extend(value)
 
 
+def _remember_limit(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is not None:
+        setattr(ctx.ensure_object(Session), str(param.name), value)
+
+
+def _remember_data_format(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(Session).data_format = value
+
+
 def graph_options(func: F) -> F:
-    """`--store` and `--data`, accepted before or after the command name."""
+    """`--store`, `--data`, `--data-format`, `--timeout` and `--max-memory`, before or after the command name."""
     func = click.option(
-        "--data", multiple=True, type=click.Path(dir_okay=False), expose_value=False,
-        callback=_remember_data, help="Add your own RDF file (any common format); repeatable.",
+        "--timeout", type=click.FloatRange(min=0, min_open=True), expose_value=False, callback=_remember_limit,
+        help="Seconds a command may run before it is stopped [default: 600; serve: 10 per request]. "
+             "Env: TECH_GRAPH_TIMEOUT.",
+    )(func)
+    func = click.option(
+        "--max-memory", metavar="SIZE", expose_value=False, callback=_remember_limit,
+        help="Memory a command may use, e.g. 4G or 512M [default: 4G; serve: 1G per request]. "
+             "Env: TECH_GRAPH_MAX_MEMORY.",
+    )(func)
+    func = click.option(
+        "--data-format", expose_value=False, callback=_remember_data_format, metavar="FORMAT",
+        help="Format of --data - (standard input): turtle, nt, nq, trig, n3, jsonld, rdfxml; default: sniffed.",
+    )(func)
+    func = click.option(
+        "--data", multiple=True, type=click.Path(dir_okay=False, allow_dash=True), expose_value=False,
+        callback=_remember_data, help="Add your own RDF file (any common format, - for standard input); repeatable.",
     )(func)
     return click.option(
         "--store", expose_value=False, callback=_remember_store, envvar="TECH_GRAPH_STORE",
@@ -84,24 +110,104 @@ def on_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+class BoundedCommand(click.Command):
+    """Runs a command in a child process that is stopped at its deadline or memory budget, or by Ctrl-C.
+
+    `serve` bounds each request instead, in its own workers.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if self.name == "serve":
+            return super().invoke(ctx)
+        from .bounded import run_command
+        from .limits import budget
+
+        s = ctx.ensure_object(Session)
+        return run_command(lambda: super(BoundedCommand, self).invoke(ctx), budget(s.timeout, s.max_memory))
+
+
 class Group(click.Group):
-    """Turns library errors into one line and an exit code, and ends quietly on a broken pipe."""
+    """The one error boundary: every failure becomes one line on standard error and an exit code.
+
+    Expected failures (bad input, a full disk, a server that is down) get `error: what; how to fix`;
+    anything else gets an `internal error` line. The codes are in errors.py and the README.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+            finish_output()
+        except click.exceptions.Exit as exc:  # --help, --version
+            code = exc.exit_code
+        except click.UsageError as exc:  # an option of the group itself
+            code = usage_error(exc)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            code = exc.exit_code
+        except click.Abort:
+            code = fail(KeyboardInterrupt())
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except TechGraphError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.Abort):
+            raise
         except click.UsageError as exc:
-            # click would print three lines (usage, hint, error); keep the house style of one.
-            where = exc.ctx.command_path if exc.ctx else "tech-graph"
-            click.echo(f"error: {exc.format_message().rstrip('.')}; see '{where} --help'", err=True)
+            ctx.exit(usage_error(exc))
+        except click.ClickException as exc:  # e.g. click.FileError
+            click.echo(f"error: {exc.format_message()}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
-            # Keep Python from complaining when it flushes stdout at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(0)
+            ctx.exit(quiet_stdout())
+        except (Exception, KeyboardInterrupt) as exc:
+            ctx.exit(fail(exc))
+
+
+def usage_error(exc: click.UsageError) -> int:
+    no_args = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click 8.2+: `tech-graph` alone
+    if isinstance(exc, no_args) and exc.ctx is not None:
+        click.echo(exc.ctx.get_help())  # as click 8.1 did: the help, exit 0
+        return 0
+    # click would print three lines (usage, hint, error); keep the house style of one.
+    where = exc.ctx.command_path if exc.ctx else "tech-graph"
+    click.echo(f"error: {exc.format_message().rstrip('.')}; see '{where} --help'", err=True)
+    return exc.exit_code
+
+
+def fail(exc: BaseException) -> int:
+    from .errors import DEBUG_ENV, report
+
+    if os.environ.get(DEBUG_ENV):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    line, code = report(exc)
+    click.echo(line, err=True)
+    return code
+
+
+def quiet_stdout() -> int:
+    """The reader went away (`| head`): end quietly, and keep Python from complaining at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def finish_output() -> None:
+    """Flush standard output inside the boundary, so a full disk or a closed pipe is one line too."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_stdout()
+    except OSError as exc:
+        from .errors import os_error
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(fail(os_error(exc, "standard output")))
+
+
+Group.command_class = BoundedCommand
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,7 +227,7 @@ def session() -> Session:
     return click.get_current_context().ensure_object(Session)
 
 
-def emit(output: str, text: str | bytes) -> None:
+def emit(output: str, text: str | bytes | Iterable[bytes]) -> None:
     from .output import write_output
 
     write_output(output, text)
@@ -143,10 +249,10 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     Example: tech-graph query --name regulatory-actions --format md
     """
     from .errors import InputError
-    from .query import named_query, read_query_file, run
+    from .query import named_query, read_query_file, read_query_stdin, run_stream
     from .rdfformats import RDF_FORMATS, serialize_triples
-    from .store import Ask
-    from .tables import SELECT_FORMATS, select_table
+    from .store import Ask, SelectStream
+    from .tables import SELECT_FORMATS, write_select
 
     given = [x for x in (sparql, file, name) if x is not None]
     if len(given) > 1:
@@ -157,25 +263,26 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
         text, where = read_query_file(file), file
     elif sparql and sparql != "-":
         text, where = sparql, "the query argument"
+    elif "-" in session().data:
+        raise InputError("standard input holds --data -; give the query as an argument, -f FILE or --name NAME")
     elif not sys.stdin.isatty():
-        text, where = sys.stdin.read(), "standard input"
+        text, where = read_query_stdin(), "standard input"
     else:
         raise InputError("no query: give one as an argument, with -f FILE, --name NAME or on standard input")
 
-    result = run(session().store, text, where)
-    if isinstance(result, Select):
+    result = run_stream(session().store, text, where)
+    if isinstance(result, SelectStream):
         fmt = fmt or ("table" if on_terminal() and output == "-" else "csv")
         if fmt not in SELECT_FORMATS:
             raise InputError(f"unknown format {fmt!r} for SELECT results; use one of {', '.join(SELECT_FORMATS)}")
-        render = SELECT_FORMATS[fmt]
-        text_out = select_table(result, max_width=80) if fmt == "table" and on_terminal() else render(result)
-        emit(output, text_out)
+        write_select(result, fmt, output, max_width=80 if fmt == "table" and on_terminal() else 0)
     elif isinstance(result, Ask):
         emit(output, ("true" if result.value else "false") + "\n")
     else:
         fmt = fmt or "turtle"
         if fmt not in RDF_FORMATS:
             raise InputError(f"unknown RDF format {fmt!r} for CONSTRUCT/DESCRIBE; use one of {', '.join(RDF_FORMATS)}")
+        assert not isinstance(result, Select)
         emit(output, serialize_triples(result.triples, fmt))
 
 
@@ -312,7 +419,15 @@ def export_command(fmt: str | None, include_ontology: bool, data_only: bool, net
     """
     from .dates import parse_user_date
     from .errors import InputError
-    from .export import EXPORTERS, ExportRequest, check_target, export, find_exporter, graph_selection, write_files
+    from .export import (
+        EXPORTERS,
+        ExportRequest,
+        check_target,
+        export_stream,
+        find_exporter,
+        graph_selection,
+        write_files,
+    )
     from .tables import as_table
 
     if list_formats:
@@ -325,7 +440,7 @@ def export_command(fmt: str | None, include_ontology: bool, data_only: bool, net
         raise InputError(f"--include-ontology and --data-only choose triples; {exp.name} is not an RDF format")
     excluded = graph_selection(include_ontology, data_only)
     until_date = parse_user_date(until, "--until").end if until else None
-    result = export(ExportRequest(session().store, excluded, network, until_date), exp)
+    result = export_stream(ExportRequest(session().store, excluded, network, until_date), exp)
     if isinstance(result, dict):
         for path in write_files(output, result):
             click.echo(f"wrote {path}", err=True)
@@ -408,25 +523,44 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
 @click.option("--allow-update", is_flag=True, help="Take SPARQL Update from clients that send the token.")
 @click.option("--token", envvar="TECH_GRAPH_TOKEN", help="Bearer token for updates. Env: TECH_GRAPH_TOKEN.")
 @click.option("--cors", metavar="ORIGIN", help="Let pages from ORIGIN call the endpoint (CORS is off by default).")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per query.")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Query worker processes at once; requests from other sites' pages get a quarter of them.")
+@click.option("--queue-wait", default=5.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds a request waits for a free worker before 503 with Retry-After.")
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(1), help="Result rows per query.")
 @click.option("--max-request", default=100_000, show_default=True, type=click.IntRange(100),
               help="Bytes per query or request body.")
 @graph_options
-def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str | None, timeout: float,
-          max_rows: int, max_request: int) -> None:
+def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str | None, workers: int,
+          queue_wait: float, max_rows: int, max_request: int) -> None:
     """Serve the query page, entity pages, downloads and a SPARQL 1.1 endpoint.
 
-    Read-only and on loopback unless told otherwise; SERVICE and LOAD are refused.
+    Read-only and on loopback unless told otherwise. SERVICE and LOAD are refused, and so
+    are POSTs from pages on other sites. Each request (query, update, entity page or
+    download) runs in a worker process, cut off the network unless the store is
+    sparql:URL, that is stopped after --timeout (10 s, counted from its arrival) or when
+    it needs more than --max-memory (1G).
 
     Example: tech-graph serve --port 8000
     """
+    from .limits import budget
     from .serve import App, Limits, Settings, check_options, make_server, serve_forever
 
     for warning in check_options(host, allow_update, token):
         click.echo(f"warning: {warning}", err=True)
-    limits = Limits(timeout=timeout, max_rows=max_rows, max_request=max_request)
-    app = App(session().store, Settings(limits, allow_update=allow_update, token=token, cors=cors))
+    s = session()
+    if s.data:  # the server loads --data itself; a child proves first that the parse fits a command's budget
+        from .bounded import run_command
+        from .store import open_store
+
+        run_command(lambda: open_store(s.store_spec, s.user_sources) and None, budget(s.timeout, s.max_memory))
+    per_request = budget(s.timeout, s.max_memory, serve=True)
+    limits = Limits(timeout=per_request.timeout, max_memory=per_request.memory, max_rows=max_rows,
+                    max_request=max_request, max_running=workers, queue_wait=queue_wait)
+    app = App(s.store, Settings(limits, allow_update=allow_update, token=token, cors=cors))
+    if not app.runner.network_cut and not s.store.spec.startswith("sparql:"):
+        click.echo("warning: the query workers could not be cut off the network (this needs root or user "
+                   "namespaces); the SERVICE/LOAD guard is the only barrier", err=True)
     serve_forever(make_server(app, host, port), lambda line: click.echo(line, err=True))
 
 
@@ -524,6 +658,9 @@ def render(view: str, focus: str | None, depth: int, until: str | None, query_fi
     from .query import read_query_file
     from .render import render as render_graph
 
+    if output == "-" and on_terminal():
+        raise InputError("render writes a whole HTML page, not text for a terminal; give -o graph.html "
+                         "(or redirect: > graph.html)")
     store = session().store
     if query_file:
         if until or focus:
@@ -577,8 +714,10 @@ def build(out: str, sample: str) -> None:
         click.echo(f"{title}\n{select_table(Select(result.variables, result.rows[:10]))}")
     click.echo(f"Sample query: tech-graph query --name {sample}\n{select_table(run_named(s.store, sample), 60)}")
 
+    from .output import ensure_folder
+
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_folder(folder, "--out")
     events = tl.events(s.store)
     emit(str(folder / "timeline.html"), timeline_page(events, tl.event_classes(s.store)))
     page = render_graph(network.actor_network(s.store), title="tech-graph: who is connected to whom")

@@ -18,15 +18,17 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyoxigraph as ox
+
 from .errors import InputError
 from .namespaces import GRAPH_ONTOLOGY, GRAPH_SOURCES
-from .rdfformats import RDF_FORMATS, find_rdf_format, serialize_quads
+from .rdfformats import RDF_FORMATS, find_rdf_format, serialize_quads, stream_lines
 from .store import Store
 
 if TYPE_CHECKING:
@@ -34,7 +36,8 @@ if TYPE_CHECKING:
 
 Files = dict[str, bytes]
 Written = bytes | Files
-Writer = Callable[["ExportRequest"], Written]
+Streamed = Written | Iterator[bytes]  # an iterator streams (N-Triples, N-Quads)
+Writer = Callable[["ExportRequest"], Streamed]
 
 NETWORKS = ("actor", "event-actor")
 # Graphs left out by default: the ontology is the vocabulary, not the story.
@@ -125,9 +128,12 @@ def find_exporter(name: str | None, output: str) -> Exporter:
 
 
 def _rdf_writer(name: str) -> Writer:
-    def write(request: ExportRequest) -> Written:
+    def write(request: ExportRequest) -> Streamed:
         left_out = set(request.excluded)
         quads = (q for q in request.store.quads() if getattr(q.graph_name, "value", None) not in left_out)
+        fmt = RDF_FORMATS[name]
+        if fmt.ox_format in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+            return stream_lines(quads, fmt)
         return serialize_quads(quads, name)
 
     return write
@@ -694,6 +700,12 @@ for _table, _build in (("events", events_table), ("actors", actors_table)):
 
 
 def export(request: ExportRequest, exp: Exporter) -> Written:
+    written = exp.write(request)
+    return written if isinstance(written, bytes | dict) else b"".join(written)
+
+
+def export_stream(request: ExportRequest, exp: Exporter) -> Streamed:
+    """`export`, with the big line formats as chunks to write as they come, in bounded memory."""
     return exp.write(request)
 
 
@@ -709,8 +721,8 @@ def check_target(exp: Exporter, output: str) -> None:
 
 
 def write_files(output: str, files: Files) -> list[str]:
-    """Several files into a folder (created if missing) or a .zip; each file written atomically."""
-    from .output import write_output
+    """Several files into a folder (replaced as a set) or a .zip, never a mix of old and new files."""
+    from .output import write_folder, write_output
 
     if output == "-":
         raise InputError("this format writes several files; give -o FOLDER or -o FILE.zip")
@@ -725,16 +737,4 @@ def write_files(output: str, files: Files) -> list[str]:
                 archive.writestr(info, files[name])
         write_output(target, buf.getvalue())
         return [str(target)]
-    if target.exists() and not target.is_dir():
-        raise InputError(f"cannot write {target}: it is a file; give a folder or a .zip name")
-    if not target.parent.is_dir():
-        raise InputError(f"cannot write {target}: folder {target.parent} does not exist; create it first")
-    try:
-        target.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create folder {target}: {exc.strerror}; choose a writable path") from None
-    written = []
-    for name in sorted(files):
-        write_output(target / name, files[name])
-        written.append(str(target / name))
-    return written
+    return write_folder(target, files)

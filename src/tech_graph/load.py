@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
+import sys
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from xml.parsers import expat
 
 import pyoxigraph as ox
 
-from .errors import InputError
+from .errors import InputError, os_error
 from .namespaces import ALL_GRAPHS, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SOURCES, GRAPH_USER
 
 # File suffix -> (pyoxigraph format, readable name). Quad formats keep their own graphs.
@@ -30,12 +35,23 @@ FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
 QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG}
 
 
+STDIN = Path("-")
+# `--data-format` names for standard input, which has no suffix.
+DATA_FORMATS = {"turtle": ".ttl", "ttl": ".ttl", "nt": ".nt", "nq": ".nq", "trig": ".trig", "n3": ".n3",
+                "jsonld": ".jsonld", "rdfxml": ".rdf"}
+
+
 @dataclass(frozen=True)
 class Source:
-    """One RDF file and the named graph its triples go to."""
+    """One RDF file and the named graph its triples go to; `-` is standard input in `fmt` (or sniffed)."""
 
     path: Path
     graph: str = GRAPH_USER
+    fmt: str | None = None
+
+    @property
+    def name(self) -> str:
+        return "standard input" if self.path == STDIN else str(self.path)
 
 
 HOME_ENV = "TECH_GRAPH_HOME"
@@ -76,8 +92,31 @@ def bundled_sources() -> list[Source]:
     return sources
 
 
-def user_sources(paths: Iterable[str | Path]) -> list[Source]:
-    return [Source(Path(p), GRAPH_USER) for p in paths]
+def user_sources(paths: Iterable[str | Path], stdin_format: str | None = None) -> list[Source]:
+    if stdin_format is not None and stdin_format not in DATA_FORMATS:
+        raise InputError(f"unknown --data-format {stdin_format!r}; use one of {', '.join(DATA_FORMATS)}")
+    return [Source(Path(p), GRAPH_USER, stdin_format if Path(p) == STDIN else None) for p in paths]
+
+
+@cache
+def stdin_bytes() -> bytes:
+    """Standard input, read once however many times the sources are loaded."""
+    return sys.stdin.buffer.read()
+
+
+def sniff_format(data: bytes) -> str:
+    """Standard input without --data-format: XML is RDF/XML, a JSON object or array is JSON-LD, else Turtle."""
+    head = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:64]
+    if head.startswith((b"<?xml", b"<!", b"<rdf:RDF")):
+        return "rdfxml"
+    # A JSON-LD array holds objects; Turtle may start with a blank node, `[ <p> <o> ] .`
+    return "jsonld" if head[:1] == b"{" or re.match(rb"\[\s*(\{|\]\s*$)", head) else "turtle"
+
+
+def source_format(source: Source) -> tuple[ox.RdfFormat, str]:
+    if source.path == STDIN:
+        return FORMATS[DATA_FORMATS[source.fmt or sniff_format(stdin_bytes())]]
+    return rdf_format(source.path)
 
 
 def rdf_format(path: Path) -> tuple[ox.RdfFormat, str]:
@@ -92,15 +131,66 @@ def rdf_format(path: Path) -> tuple[ox.RdfFormat, str]:
 
 
 def read_bytes(path: Path) -> bytes:
+    if path == STDIN:
+        return stdin_bytes()
     try:
         data = path.read_bytes()
-        return gzip.decompress(data) if path.suffix.lower() == ".gz" else data
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder; pass RDF files") from None
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except OSError as exc:
+        raise os_error(exc, f"cannot read {path}") from None
+    if path.suffix.lower() != ".gz":
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        reason = "it ends too early" if isinstance(exc, EOFError) else str(exc)
+        raise InputError(f"{path}: not a valid .gz file ({reason}); check the file or drop the .gz suffix") from None
+
+
+class _RootReached(Exception):
+    pass
+
+
+def refuse_xml_entities(name: str, data: bytes | None, path: Path | None) -> None:
+    """Refuse a DOCTYPE that declares entities or names an external DTD, before any RDF/XML parsing.
+
+    Entities can expand without bound (a 1 KB "billion laughs" file makes gigabytes) or read local
+    files (XXE). Expat reads only the prolog here: it stops at the root element.
+    """
+    parser = expat.ParserCreate()
+
+    def doctype(_name: str, sysid: str | None, pubid: str | None, _internal: int) -> None:
+        if sysid or pubid:
+            refuse(f"an external DTD ({sysid or pubid})")
+
+    def entity(ent: str, *_args: object) -> None:
+        refuse(f"an entity declaration (<!ENTITY {ent} ...>)")
+
+    def refuse(what: str) -> None:
+        raise InputError(f"{name}:{parser.CurrentLineNumber}: RDF/XML with {what} is refused: entities can "
+                         "expand without bound or read local files; write the text out instead of the entities")
+
+    def root(*_args: object) -> None:
+        raise _RootReached
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.StartElementHandler = root
+    try:
+        if data is not None:
+            parser.Parse(data, True)
+        elif path is not None:
+            with path.open("rb") as handle:
+                while chunk := handle.read(65536):
+                    parser.Parse(chunk, False)
+                parser.Parse(b"", True)
+    except (_RootReached, expat.ExpatError):
+        pass  # the prolog is clean; malformed XML is reported by the RDF/XML parser with its line
+    except OSError as exc:
+        raise os_error(exc, f"cannot read {name}") from None
 
 
 def parse_error(path: Path, name: str, exc: SyntaxError) -> InputError:
@@ -122,24 +212,30 @@ def load_source(store: ox.Store, source: Source, *, bulk: bool = False) -> None:
     transaction (several times faster on big files); callers that use it
     throw the store away on failure.
     """
-    fmt, name = rdf_format(source.path)
+    fmt, name = source_format(source)
     graph = None if fmt in QUAD_FORMATS else ox.NamedNode(source.graph)
-    base = source.path.resolve().as_uri()
+    base = (Path.cwd() / "stdin" if source.path == STDIN else source.path.resolve()).as_uri()
     # A plain file is streamed by path, so a big one is never held in Python's memory too.
-    streamed = source.path.suffix.lower() != ".gz" and source.path.is_file()
+    streamed = source.path != STDIN and source.path.suffix.lower() != ".gz" and source.path.is_file()
     data = None if streamed else read_bytes(source.path)
     path = str(source.path) if streamed else None
+    if fmt is ox.RdfFormat.RDF_XML:
+        refuse_xml_entities(source.name, data, source.path if streamed else None)
     try:
         if bulk:
             store.bulk_load(data, fmt, path=path, base_iri=base, to_graph=graph)
         else:
             store.load(data, fmt, path=path, base_iri=base, to_graph=graph)
     except OSError as exc:
-        raise InputError(f"{source.path}: cannot read: {exc.strerror or exc}") from None
+        raise os_error(exc, f"cannot read {source.name}") from None
     except SyntaxError as exc:
-        raise parse_error(source.path, name, exc) from None
+        raise parse_error(Path(source.name), name, exc) from None
     except ValueError as exc:
-        raise InputError(f"{source.path}: invalid {name}: {exc}; fix the file and try again") from None
+        raise InputError(f"{source.name}: invalid {name}: {exc}; fix the file and try again") from None
+    except MemoryError as exc:
+        # pyoxigraph's parsers cap one token (a literal, an IRI) at 16 MiB: "Reached the buffer maximal size".
+        raise InputError(f"{source.name}: a term is too long for the {name} parser ({exc}); "
+                         "split or shorten the literal") from None
 
 
 def load_sources(store: ox.Store, sources: Sequence[Source], *, bulk: bool = False) -> None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import InputError
-from .store import Result, Select, Store
+from .errors import InputError, os_error
+from .store import Result, Select, SelectStream, Store
 
 QUERY_DIR = Path(__file__).parent / "queries"
 
@@ -58,13 +58,47 @@ def run_named(store: Store, name: str) -> Select:
 
 def read_query_file(path: str | Path) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InputError(f"cannot read query file {path}: {reason}") from None
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise os_error(exc, f"cannot read query file {path}") from None
+    return utf8(data, f"query file {path}")
+
+
+def read_query_stdin() -> str:
+    """Standard input as UTF-8 (not the locale's encoding), so a stray byte is an error, not a crash."""
+    import sys
+
+    return utf8(sys.stdin.buffer.read(), "standard input")
+
+
+def utf8(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                         "save the query as UTF-8") from None
+
+
+def check_text(text: str, where: str) -> str:
+    """An argument with bytes that are not UTF-8 reaches Python as surrogates; refuse it here, by name."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start]
+        byte = f"byte 0x{ord(bad) - 0xDC00:02x}" if 0xDC80 <= ord(bad) <= 0xDCFF else f"character U+{ord(bad):04X}"
+        raise InputError(f"{where} is not UTF-8 text ({byte} at character {exc.start}); "
+                         "write it as UTF-8") from None
+    return text
 
 
 def run(store: Store, text: str, where: str = "the query") -> Result:
-    if not text.strip():
+    if not check_text(text, where).strip():
         raise InputError(f"{where} is empty; give a SPARQL query")
     return store.query(text, where=where)
+
+
+def run_stream(store: Store, text: str, where: str = "the query") -> Result | SelectStream:
+    """`run`, with SELECT rows as an iterator where the store can stream them."""
+    if not check_text(text, where).strip():
+        raise InputError(f"{where} is empty; give a SPARQL query")
+    return store.query_stream(text, where=where)

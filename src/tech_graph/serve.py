@@ -4,53 +4,62 @@
 protocol, the limits and the pages can be tested without a network; `serve()` puts
 it behind the standard library's threading HTTP server.
 
-Safe by default: read-only, loopback only, SERVICE and LOAD refused, no CORS.
-pyoxigraph cannot interrupt a running query, so the time limit works in two ways:
-a SELECT or CONSTRUCT is read row by row and stops at the deadline or at the row
-limit; a query that computes for long before its first row (a big ORDER BY or
-COUNT) is answered with 503 at the deadline while it finishes in the background,
-holding one of `max_running` slots, so runaway queries cannot pile up.
+Safe by default: read-only, loopback only, SERVICE and LOAD refused (by `serve_guard`, and
+by query workers that have no network), cross-site POSTs refused, no CORS. Every query,
+update and download runs in a worker process that is killed at its deadline or when it
+outgrows its memory cap (`bounded.py`), behind a bounded queue (`Runner`).
 """
 
 from __future__ import annotations
 
 import hmac
+import itertools
 import json
+import os
+import pickle
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
-from typing import Any
+from typing import IO, Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pyoxigraph as ox
 
+from . import serve_guard
 from . import serve_pages as pages
 from .assets import ASSETS
+from .bounded import Job, Pool, Stopped, network_cut_here
 from .errors import InputError, TechGraphError
+from .limits import SERVE_MEMORY, SERVE_TIMEOUT, Budget, size_text
 from .namespaces import PREFIXES, RDFS, TGR
 from .rdfformats import RDF_FORMATS, serialize_triples
-from .serve_guard import refused_keyword
 from .store import Ask, OxigraphStore, Select, Store, Term, Triples, sparql_syntax_error
 from .tables import select_csv, select_json, select_tsv
 
 TOKEN_ENV = "TECH_GRAPH_TOKEN"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Limits:
     """How much one request may ask of the server."""
 
-    timeout: float = 10.0  # seconds before a query is answered with 503
+    timeout: float = SERVE_TIMEOUT  # seconds from a request's arrival to its answer, queueing included
     max_rows: int = 10_000  # result rows (or triples) before a query is answered with 400
     max_request: int = 100_000  # bytes of query text or request body before 413
-    max_running: int = 8  # queries running at once, timed-out ones included, before 503
+    max_running: int = 8  # worker processes at once
+    max_memory: int = SERVE_MEMORY  # bytes each worker may grow by before it is stopped
+    queue_wait: float = 5.0  # seconds a request waits for a worker before 503 with Retry-After
+
+    def describe(self) -> str:
+        return (f"{self.timeout:g} s and {size_text(self.max_memory)} of memory per request, {self.max_rows:,} rows, "
+                f"{self.max_running} at once, up to {self.queue_wait:g} s waiting for a turn")
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,13 @@ class Response:
     body: bytes = b""
     content_type: str = "text/plain; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    file: IO[bytes] | None = None  # a body streamed from a file instead of `body`, closed once sent
+
+    @property
+    def length(self) -> int:
+        if self.file is not None:
+            return os.fstat(self.file.fileno()).st_size - self.file.tell()
+        return len(self.body)
 
 
 class HttpError(Exception):
@@ -159,123 +175,260 @@ class Outcome:
     seconds: float
 
 
+@dataclass(frozen=True)
+class QueryJob:
+    """A client's query, as the worker that answers it needs it."""
+
+    text: str
+    accept: str = ""
+    fmt: str | None = None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    base_iri: str | None = None
+
+
+@dataclass
+class Reply:
+    """A worker's answer: the serialized body (a file, read from its start) and its content type."""
+
+    file: IO[bytes]
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 class Runner:
-    """Runs queries in worker threads with a deadline, a row limit and a cap on queries at once."""
+    """Runs every query, update and download in a killable worker process (see `bounded.py`).
+
+    A request waits in a bounded queue for one of `max_running` workers, at most `queue_wait`
+    seconds and never past its deadline, which counts from its arrival: when runaway queries
+    are killed at their deadline, the ones queued behind them have expired too, so a query
+    sent after them gets the first free worker. Cross-site requests share a quarter of the
+    workers, so a page on another site cannot take them all.
+    """
 
     def __init__(self, store: Store, limits: Limits) -> None:
         self.store = store
         self.limits = limits
+        self.budget = Budget(limits.timeout, limits.max_memory)
         self.slots = threading.BoundedSemaphore(limits.max_running)
-        self.pool = ThreadPoolExecutor(max_workers=limits.max_running, thread_name_prefix="tech-graph-query")
-        self.lock = threading.Lock()  # updates run alone
+        self.foreign_slots = threading.BoundedSemaphore(max(1, limits.max_running // 4))
+        self.update_lock = threading.Lock()  # updates run one at a time
+        # Query texts (with their base) that the guard passed: the same text passes again, so a
+        # repeated query skips the 10-100 ms of parsing with pyparsing.
+        self.guarded: dict[tuple[str, str | None], None] = {}
+        self.guarded_lock = threading.Lock()
+        self.pool = Pool(store, budget=self.budget, isolate=isinstance(store, OxigraphStore), warm=serve_guard.warm)
+
+    @property
+    def network_cut(self) -> bool:
+        return self.pool.network_cut
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.close()
 
-    def run(self, work: Callable[[float], Outcome]) -> Outcome:
-        if not self.slots.acquire(blocking=False):
-            raise HttpError(503, f"the server is busy: {self.limits.max_running} queries are running; "
-                                 "try again in a moment", {"Retry-After": "5"})
-        deadline = time.monotonic() + self.limits.timeout
+    @contextmanager
+    def slot(self, deadline: float, cross_site: bool = False) -> Iterator[float]:
+        """A worker for this request, after waiting in the queue; 503 with Retry-After if none comes in time.
 
-        def task() -> Outcome:
-            # pyoxigraph results may only be dropped on the thread that made them, so no
-            # traceback (whose frames hold them) may leave this thread: errors are copied.
-            failure: HttpError | None = None
+        Yields the deadline to run to, counted from the request's arrival: waiting counts too.
+        """
+        until = min(time.monotonic() + self.limits.queue_wait, deadline)
+        taken: list[threading.BoundedSemaphore] = []
+        try:
+            for gate in ([self.foreign_slots] if cross_site else []) + [self.slots]:
+                got = gate.acquire(timeout=max(0.0, until - time.monotonic()))
+                if got:
+                    taken.append(gate)
+                # A waiter whose time is up can be handed a slot just as it gives up; it lets the slot go.
+                if not got or time.monotonic() >= until:
+                    who = "cross-site requests have their share of" if gate is self.foreign_slots else "all"
+                    raise HttpError(503, f"the server is busy: {who} {self.limits.max_running} query workers "
+                                         "are taken; try again in a moment",
+                                    {"Retry-After": str(max(1, round(self.limits.timeout)))})
+            yield deadline
+        finally:
+            for gate in reversed(taken):
+                gate.release()
+
+    def run(self, job: Job, args: tuple[Any, ...], what: str = "the query", cross_site: bool = False,
+            reuse: bool = True) -> tuple[Any, IO[bytes]]:
+        """(the job's value, its file): a worker runs `job(store, file, *args)` within the limits."""
+        with self.slot(time.monotonic() + self.limits.timeout, cross_site) as deadline:
             try:
-                return work(deadline)
-            except HttpError as exc:
-                failure = HttpError(exc.status, exc.message, exc.headers)
-            except TechGraphError as exc:
-                failure = HttpError(400, str(exc))
-            except Exception as exc:
-                failure = HttpError(500, f"the query failed: {type(exc).__name__}: {exc}")
-            finally:
-                self.slots.release()
-            raise failure
+                return self.pool.run(job, args, deadline, what, reuse)
+            except Stopped as exc:
+                raise self.stopped(exc, what) from None
 
-        try:
-            future = self.pool.submit(task)
-        except RuntimeError:
-            self.slots.release()
-            raise HttpError(503, "the server is shutting down") from None
-        try:
-            return future.result(timeout=self.limits.timeout + 0.5)
-        except FutureTimeout:
-            raise self.too_slow() from None
+    def stopped(self, exc: Stopped, what: str) -> HttpError:
+        if exc.reason == "timeout":
+            return HttpError(503, f"{what} ran longer than {self.limits.timeout:g} s and was stopped; "
+                                  "add a LIMIT or narrow its patterns")
+        if exc.reason == "memory":
+            return HttpError(503, f"{what} needed more than {size_text(self.limits.max_memory)} of memory and "
+                                  "was stopped; narrow its patterns or add a LIMIT")
+        return HttpError(500, str(exc))
 
-    def too_slow(self) -> HttpError:
-        return HttpError(503, f"the query ran longer than {self.limits.timeout:g} s and was stopped; "
-                              "add a LIMIT or narrow its patterns")
+    def answer(self, job: QueryJob, cross_site: bool = False) -> Reply:
+        """A client's query: guarded, run and serialized in the format the client asked for, in a worker."""
+        key = (job.text, job.base_iri)
+        checked = key in self.guarded
+        (ctype, headers), spool = self.run(answer_job, (job, self.limits.max_rows, checked), cross_site=cross_site)
+        if not checked:
+            with self.guarded_lock:
+                if len(self.guarded) >= 4096:
+                    self.guarded.pop(next(iter(self.guarded)))
+                self.guarded[key] = None
+        return Reply(spool, ctype, headers)
 
-    def bounded(self, rows: Iterable[Any], deadline: float) -> list[Any]:
-        """Read rows until the row limit or the deadline, whichever comes first."""
-        out = []
-        for row in rows:
-            out.append(row)
-            if len(out) > self.limits.max_rows:
-                raise HttpError(400, f"the result has more than {self.limits.max_rows} rows; "
-                                     f"add LIMIT {self.limits.max_rows} or narrow the query")
-            if time.monotonic() > deadline:
-                raise self.too_slow()
-        return out
+    def query(self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> Outcome:
+        """One of the server's own queries (entity pages), as result objects."""
+        start = time.monotonic()
+        _value, spool = self.run(objects_job, (text, tuple(default_graphs), tuple(named_graphs),
+                                               self.limits.max_rows))
+        with spool:
+            result = pickle.load(spool)
+        return Outcome(result, time.monotonic() - start)
 
-    def query(self, text: str, default_graphs: list[str], named_graphs: list[str]) -> Outcome:
-        def work(deadline: float) -> Outcome:
-            start = time.monotonic()
-            if isinstance(self.store, OxigraphStore):
-                result = self._oxigraph(self.store.inner, text, default_graphs, named_graphs, deadline)
-            else:
-                if default_graphs or named_graphs:
-                    raise HttpError(400, "default-graph-uri and named-graph-uri need an oxigraph store")
-                result = self.store.query(text, where="the query")
-                rows = result.rows if isinstance(result, Select) else result.triples if isinstance(
-                    result, Triples) else []
-                self.bounded(rows, deadline)
-            return Outcome(result, time.monotonic() - start)
-
-        return self.run(work)
-
-    def _oxigraph(self, inner: ox.Store, text: str, default_graphs: list[str], named_graphs: list[str],
-                  deadline: float) -> Select | Ask | Triples:
-        kwargs: dict[str, Any] = {"prefixes": PREFIXES}
-        if default_graphs:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
-            kwargs["use_default_graph_as_union"] = True
-        if named_graphs:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        try:
-            raw = inner.query(text, **kwargs)
-            if isinstance(raw, ox.QueryBoolean):
-                return Ask(bool(raw))
-            if isinstance(raw, ox.QueryTriples):
-                return Triples(self.bounded(raw, deadline))
-            variables = [v.value for v in raw.variables]
-            width = range(len(variables))
-            return Select(variables, [tuple(sol[i] for i in width) for sol in self.bounded(raw, deadline)])
-        except SyntaxError as exc:
-            raise HttpError(400, str(sparql_syntax_error(exc, "the query"))) from None
-        except (OSError, ValueError) as exc:
-            raise HttpError(400, f"the query failed: {exc}") from None
-
-    def update(self, text: str) -> Outcome:
+    def update(self, text: str, base_iri: str | None = None, cross_site: bool = False) -> Outcome:
+        """A client's update: guarded and tried on a worker's copy of the store within the limits, then
+        applied to the store the workers fork from, so it can neither hang nor kill the server."""
         store = self.store
-        if not isinstance(store, OxigraphStore):
+        if not isinstance(store, OxigraphStore) or store.spec != "memory":
             raise HttpError(501, f"the store {store.spec} does not take updates through this server")
+        start = time.monotonic()
+        with self.update_lock:
+            _value, spool = self.run(update_job, (text, base_iri), "the update", cross_site, reuse=False)
+            spool.close()
+            self.pool.apply(apply_update, (text, base_iri))
+        return Outcome(Ask(True), time.monotonic() - start)
 
-        def work(_deadline: float) -> Outcome:
-            start = time.monotonic()
-            with self.lock:
-                try:
-                    store.inner.update(text, prefixes=PREFIXES)
-                except SyntaxError as exc:
-                    raise HttpError(400, str(sparql_syntax_error(exc, "the update"))) from None
-                except (OSError, ValueError) as exc:
-                    raise HttpError(400, f"the update failed: {exc}") from None
-            return Outcome(Ask(True), time.monotonic() - start)
+    def download(self, name: str, cross_site: bool = False) -> IO[bytes]:
+        """One export of the whole graph, written to a file by a worker."""
+        return self.run(download_job, (name,), f"the {name} download", cross_site)[1]
 
-        return self.run(work)
+
+# --- what the workers do (each runs in a fresh worker process; `store` is the worker's copy) -----
+
+
+_opened: dict[str, Store] = {}  # in a worker: the disk store it opened, kept for its next jobs
+
+
+def worker_store(store: Store) -> Store:
+    """The store as a worker reads it: a disk store opened read-only by the worker itself.
+
+    The handle inherited from the server is left alone: RocksDB's threads did not survive the fork.
+    """
+    if isinstance(store, OxigraphStore) and store.spec.startswith("oxigraph:"):
+        if store.spec not in _opened:
+            _opened[store.spec] = OxigraphStore(ox.Store.read_only(store.spec.removeprefix("oxigraph:")), store.spec)
+        return _opened[store.spec]
+    return store
+
+
+def guard(text: str, update: bool, base_iri: str | None) -> None:
+    try:
+        serve_guard.check(text, update=update, prefixes=PREFIXES, base=base_iri)
+    except serve_guard.Refused as exc:
+        if exc.keyword is None and network_cut_here():
+            engine_syntax(text, update, base_iri)  # the engine's own message (line and column) if it refuses too
+        raise HttpError(403 if exc.keyword else 400, str(exc)) from None
+
+
+def engine_syntax(text: str, update: bool, base_iri: str | None) -> None:
+    """Raise pyoxigraph's syntax error for `text`, if it has one, by running it on an empty store.
+
+    Only where the worker has no network: the text has not passed the guard.
+    """
+    empty = ox.Store()
+    try:
+        if update:
+            empty.update(text, prefixes=PREFIXES, base_iri=base_iri)
+        else:
+            empty.query(text, prefixes=PREFIXES, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise HttpError(400, str(sparql_syntax_error(exc, "the update" if update else "the query"))) from None
+    except Exception:
+        return
+
+
+def execute(store: Store, text: str, default_graphs: Sequence[str], named_graphs: Sequence[str],
+            base_iri: str | None, max_rows: int) -> Select | Ask | Triples:
+    if not isinstance(store, OxigraphStore):
+        if default_graphs or named_graphs:
+            raise HttpError(400, "default-graph-uri and named-graph-uri need an oxigraph store")
+        result = store.query(text, where="the query")
+        too_many(result.rows if isinstance(result, Select) else result.triples if isinstance(result, Triples)
+                 else [], max_rows)
+        return result
+    kwargs: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": base_iri}
+    if default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    try:
+        raw = store.inner.query(text, **kwargs)
+        if isinstance(raw, ox.QueryBoolean):
+            return Ask(bool(raw))
+        if isinstance(raw, ox.QueryTriples):
+            return Triples(too_many(raw, max_rows))
+        return Select([v.value for v in raw.variables], [tuple(sol) for sol in too_many(raw, max_rows)])
+    except SyntaxError as exc:
+        raise HttpError(400, str(sparql_syntax_error(exc, "the query"))) from None
+    except (OSError, ValueError) as exc:
+        raise HttpError(400, f"the query failed: {exc}") from None
+
+
+def too_many(rows: Iterable[T], max_rows: int) -> list[T]:
+    out = list(itertools.islice(rows, max_rows + 1))
+    if len(out) > max_rows:
+        raise HttpError(400, f"the result has more than {max_rows} rows; add LIMIT {max_rows} or narrow the query")
+    return out
+
+
+def answer_job(store: Store, spool: IO[bytes], job: QueryJob, max_rows: int,
+               checked: bool = False) -> tuple[str, dict[str, str]]:
+    if not checked:
+        guard(job.text, False, job.base_iri)
+    result = execute(worker_store(store), job.text, job.default_graphs, job.named_graphs, job.base_iri, max_rows)
+    if isinstance(result, Triples):
+        name = negotiate(job.accept, GRAPH_TYPES, "turtle", job.fmt)
+        spool.write(serialize_triples(result.triples, name))
+        return content_type(RDF_FORMATS[name].media_type), {"Vary": "Accept"}
+    name = negotiate(job.accept, SELECT_TYPES, "json", job.fmt)
+    spool.write(results_body(result, name))
+    return content_type(RESULT_MEDIA[name]), {"Vary": "Accept"}
+
+
+def objects_job(store: Store, spool: IO[bytes], text: str, default_graphs: tuple[str, ...],
+                named_graphs: tuple[str, ...], max_rows: int) -> None:
+    pickle.dump(execute(worker_store(store), text, default_graphs, named_graphs, None, max_rows), spool)
+
+
+def update_job(store: Store, _spool: IO[bytes], text: str, base_iri: str | None) -> None:
+    guard(text, True, base_iri)
+    apply_update(store, text, base_iri)  # on the worker's copy: the dry run that proves it fits the limits
+
+
+def apply_update(store: Store, text: str, base_iri: str | None) -> None:
+    assert isinstance(store, OxigraphStore)
+    try:
+        store.inner.update(text, prefixes=PREFIXES, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise HttpError(400, str(sparql_syntax_error(exc, "the update"))) from None
+    except (OSError, ValueError) as exc:
+        raise HttpError(400, f"the update failed: {exc}") from None
+
+
+def download_job(store: Store, spool: IO[bytes], name: str) -> None:
+    from .export import EXPORTERS, ExportRequest, export
+
+    written = export(ExportRequest(worker_store(store)), EXPORTERS[name])
+    if isinstance(written, dict):
+        zip_files(written, spool)
+    else:
+        spool.write(written)
 
 
 def results_body(result: Select | Ask, fmt: str) -> bytes:
@@ -309,11 +462,15 @@ class App:
         self.settings = settings or Settings()
         self.runner = Runner(store, self.settings.limits)
         self.bound_host = "127.0.0.1"
-        self.exports: dict[str, bytes] = {}
-        self.export_lock = threading.Lock()
+        self.exports: dict[str, IO[bytes]] = {}  # finished downloads, until an update changes the graph
+        self.export_lock = threading.Lock()  # guards the dict only: downloads run side by side
 
     def close(self) -> None:
         self.runner.close()
+        with self.export_lock:
+            for file in self.exports.values():
+                file.close()
+            self.exports.clear()
 
     # The entry point: never raises.
     def handle(self, request: Request) -> Response:
@@ -328,8 +485,11 @@ class App:
             response = self.error(request, HttpError(500, f"internal error: {type(exc).__name__}: {exc}"))
         self.decorate(request, response)
         if request.method == "HEAD":
-            response.headers["Content-Length"] = str(len(response.body))
+            response.headers["Content-Length"] = str(response.length)
             response.body = b""
+            if response.file is not None:
+                response.file.close()
+                response.file = None
         return response
 
     def check_host(self, request: Request) -> None:
@@ -343,6 +503,7 @@ class App:
     def route(self, request: Request) -> Response:
         path = request.path
         if path == "/sparql":
+            self.refuse_cross_site_post(request)
             return self.sparql(request)
         if request.method not in ("GET", "HEAD"):
             raise HttpError(405, f"{request.method} is not allowed on {path}; use GET", {"Allow": "GET, HEAD"})
@@ -358,7 +519,7 @@ class App:
         if path == "/downloads":
             return html(pages.downloads_page(self.downloads()))
         if path.startswith("/download/"):
-            return self.download(path[len("/download/"):])
+            return self.download(path[len("/download/"):], request)
         if path.startswith("/assets/"):
             return self.asset(path[len("/assets/"):])
         raise HttpError(404, f"nothing at {path}; try / for the query page or /sparql for the endpoint")
@@ -400,25 +561,35 @@ class App:
             raise HttpError(413, f"the query is longer than {limits.max_request} bytes")
         if not text.strip():
             raise HttpError(400, "the query is empty; give a SPARQL query")
-        refused = refused_keyword(text)
-        if refused:
-            raise HttpError(403, f"{refused} is refused: this server does not fetch other URLs "
-                                 f"(federation and loading are off)")
         if updates:
             self.authorize_update(request)
-            self.runner.update(text)
-            with self.export_lock:
-                self.exports.clear()
+            self.runner.update(text, cross_site=self.cross_site(request))
+            self.forget_downloads()
             return Response(204)
-        outcome = self.runner.query(text, params.get("default-graph-uri", []), params.get("named-graph-uri", []))
-        fmt = first(params, "format")
-        result = outcome.result
-        if isinstance(result, Triples):
-            name = negotiate(request.header("accept"), GRAPH_TYPES, "turtle", fmt)
-            return Response(200, serialize_triples(result.triples, name), content_type(RDF_FORMATS[name].media_type),
-                            {"Vary": "Accept"})
-        name = negotiate(request.header("accept"), SELECT_TYPES, "json", fmt)
-        return Response(200, results_body(result, name), content_type(RESULT_MEDIA[name]), {"Vary": "Accept"})
+        job = QueryJob(text, request.header("accept"), first(params, "format"),
+                       tuple(params.get("default-graph-uri", [])), tuple(params.get("named-graph-uri", [])))
+        return reply_response(self.runner.answer(job, cross_site=self.cross_site(request)))
+
+    # --- cross-site requests ---
+
+    def own_origin(self, request: Request) -> str:
+        return f"http://{request.header('host')}"
+
+    def cross_site(self, request: Request) -> bool:
+        """Sent by a page of another origin: browsers say so in Sec-Fetch-Site, older ones in Origin."""
+        site = request.header("sec-fetch-site").lower()
+        origin = request.header("origin")
+        if origin and origin == self.settings.cors:
+            return False
+        if site:
+            return site not in ("same-origin", "none")
+        return bool(origin) and origin != self.own_origin(request)
+
+    def refuse_cross_site_post(self, request: Request) -> None:
+        """A page on another site may read public results (GET), but never change or flood the graph by POST."""
+        if request.method == "POST" and self.cross_site(request):
+            raise HttpError(403, "a POST from a page on another site is refused; send queries from this server's "
+                                 "page, a program, or a page the server allows with --cors ORIGIN")
 
     def authorize_update(self, request: Request) -> None:
         token = self.settings.token
@@ -437,7 +608,7 @@ class App:
         return [pages.Example(q.name, q.title, q.text) for q in named_queries().values()]
 
     def select(self, text: str) -> Select:
-        result = self.runner.query(text, [], []).result
+        result = self.runner.query(text).result
         assert isinstance(result, Select)
         return result
 
@@ -448,7 +619,7 @@ class App:
         fmt = first(request.params, "format")
         name = negotiate(request.header("accept"), offered, "html", fmt)
         if name != "html":
-            result = self.runner.query(f"DESCRIBE <{iri}>", [], []).result
+            result = self.runner.query(f"DESCRIBE <{iri}>").result
             assert isinstance(result, Triples)
             if not result.triples:
                 raise HttpError(404, f"the graph says nothing about <{iri}>")
@@ -522,23 +693,31 @@ class App:
                                                                                                  e.multi_file),
                                e.description) for e in EXPORTERS.values()]
 
-    def download(self, name: str) -> Response:
-        """One export of the whole graph, made once and kept until an update changes the graph."""
-        from .export import EXPORTERS, ExportRequest, export
+    def download(self, name: str, request: Request) -> Response:
+        """One export of the whole graph, made by a worker once and kept until an update changes the graph."""
+        from .export import EXPORTERS
 
         exp = EXPORTERS.get(name)
         if exp is None:
             raise HttpError(404, f"no download called {name!r}; see /downloads")
         with self.export_lock:
-            data = self.exports.get(name)
-            if data is None:
-                written = export(ExportRequest(self.store), exp)
-                data = zip_files(written) if isinstance(written, dict) else written
-                self.exports[name] = data
+            kept = self.exports.get(name)
+            file = reopen(kept) if kept is not None else None
+        if file is None:
+            made = self.runner.download(name, cross_site=self.cross_site(request))
+            with self.export_lock:
+                self.exports.setdefault(name, made)
+                file = reopen(self.exports[name])
         suffix = ".zip" if exp.multi_file else exp.suffixes[0]
         disposition = f'attachment; filename="tech-graph-{name}{suffix}"'
-        return Response(200, data, content_type(download_media(name, exp.kind, exp.multi_file)),
-                        {"Content-Disposition": disposition})
+        return Response(200, b"", content_type(download_media(name, exp.kind, exp.multi_file)),
+                        {"Content-Disposition": disposition}, file=file)
+
+    def forget_downloads(self) -> None:
+        with self.export_lock:
+            for file in self.exports.values():
+                file.close()
+            self.exports.clear()
 
     def asset(self, relpath: str) -> Response:
         root = ASSETS.resolve()
@@ -591,16 +770,29 @@ def download_media(name: str, kind: str, multi_file: bool) -> str:
     return OTHER_MEDIA.get(name, "application/octet-stream")
 
 
-def zip_files(files: dict[str, bytes]) -> bytes:
+def zip_files(files: dict[str, bytes], target: IO[bytes]) -> None:
     """Several files as one .zip, with fixed dates so the bytes repeat."""
-    import io
     import zipfile
 
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in sorted(files.items()):
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
-    return buf.getvalue()
+
+
+def reopen(file: IO[bytes]) -> IO[bytes]:
+    """A second, independent reader of an (unlinked) file, from its start."""
+    return open(f"/proc/self/fd/{file.fileno()}", "rb")
+
+
+INLINE = 1 << 20  # answers up to this size are read into memory; larger ones stream from the worker's file
+
+
+def reply_response(reply: Reply) -> Response:
+    size = os.fstat(reply.file.fileno()).st_size
+    if size <= INLINE:
+        with reply.file:
+            return Response(200, reply.file.read(), reply.content_type, reply.headers)
+    return Response(200, b"", reply.content_type, reply.headers, file=reply.file)
 
 
 def content_type(media: str) -> str:
@@ -672,14 +864,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         headers = dict(response.headers)
-        headers.setdefault("Content-Length", str(len(response.body)))
+        headers.setdefault("Content-Length", str(response.length))
         for name, value in headers.items():
             self.send_header(name, value)
         if close:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
-        if response.body:
+        if response.file is not None:
+            with response.file:
+                self.connection.sendfile(response.file)
+        elif response.body:
             self.wfile.write(response.body)
 
     do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve

@@ -136,7 +136,7 @@ def query_page(examples: Sequence[Example], limits: Limits) -> str:
       <span class="hint">Ctrl+Enter runs. Prefixes tg:, tgr:, sem:, prov:, schema:, rdfs:, xsd: … are predeclared.
         <code>#defaultView:Graph</code>, <code>Timeline</code> or <code>BarChart</code> picks a view;
         <code>?x</code> with <code>?xLabel</code> names a node.
-        Limits: {limits.max_rows} rows, {limits.timeout:g} s.</span>
+        Limits: {esc(limits.describe())}; SERVICE and LOAD are refused.</span>
     </div>
   </form>
   <div id="views">

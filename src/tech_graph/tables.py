@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 
 from .namespaces import XSD, compact
-from .store import Select, Term
+from .store import Select, SelectStream, Term
 
 XSD_STRING = XSD + "string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -68,12 +68,13 @@ def as_table(header: Sequence[str], rows: Sequence[Sequence[str]], max_width: in
 
 
 def as_markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    def esc(text: str) -> str:
-        return " ".join(text.split()).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(esc(h) for h in header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    lines = [_markdown_row(header), "|" + "---|" * len(header)]
+    lines += [_markdown_row(row) for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def _markdown_row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(" ".join(c.split()).replace("|", "\\|") for c in cells) + " |"
 
 
 def as_delimited(header: Sequence[str], rows: Sequence[Sequence[str]], delimiter: str) -> str:
@@ -88,29 +89,79 @@ def select_table(result: Select, max_width: int = 0) -> str:
     return as_table(result.variables, [[short(t) for t in row] for row in result.rows], max_width)
 
 
-def select_markdown(result: Select) -> str:
-    return as_markdown(result.variables, [[short(t) for t in row] for row in result.rows])
+Rows = Iterable[Sequence[Term | None]]
+_BATCH = 2000  # rows per chunk a streaming writer yields
 
 
-def select_csv(result: Select) -> str:
-    return as_delimited(result.variables, [[plain(t) for t in row] for row in result.rows], ",")
+def markdown_chunks(variables: list[str], rows: Rows) -> Iterator[str]:
+    yield as_markdown(variables, [])
+    for batch in _batches(rows):
+        yield "".join(_markdown_row([short(t) for t in row]) + "\n" for row in batch)
 
 
-def select_tsv(result: Select) -> str:
+def csv_chunks(variables: list[str], rows: Rows) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=",", lineterminator="\r\n")
+    writer.writerow(variables)
+    for batch in _batches(rows):
+        writer.writerows([plain(t) for t in row] for row in batch)
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+    yield buf.getvalue()
+
+
+def tsv_chunks(variables: list[str], rows: Rows) -> Iterator[str]:
     """SPARQL 1.1 TSV: terms in N-Triples syntax, variables with '?'."""
-    lines = ["\t".join("?" + v for v in result.variables)]
-    lines += ["\t".join("" if t is None else str(t) for t in row) for row in result.rows]
-    return "\n".join(lines) + "\n"
+    yield "\t".join("?" + v for v in variables) + "\n"
+    for batch in _batches(rows):
+        yield "".join("\t".join("" if t is None else str(t) for t in row) + "\n" for row in batch)
 
 
-def select_json(result: Select) -> str:
-    bindings = [
-        {v: json_term(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
-        for row in result.rows
-    ]
-    doc = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+def json_chunks(variables: list[str], rows: Rows) -> Iterator[str]:
+    """SPARQL 1.1 JSON results, one binding at a time, laid out as `json.dumps(..., indent=1)` would."""
+    empty = json.dumps({"head": {"vars": variables}, "results": {"bindings": []}}, ensure_ascii=False, indent=1)
+    opening, closing = empty.rsplit("[]", 1)
+    first = True
+    for batch in _batches(rows):
+        parts = []
+        for row in batch:
+            binding = {v: json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+            text = json.dumps(binding, ensure_ascii=False, indent=1).replace("\n", "\n   ")
+            parts.append((opening + "[\n   " if first else ",\n   ") + text)
+            first = False
+        yield "".join(parts)
+    yield (opening + "[]" if first else "\n  ]") + closing + "\n"
 
+
+def _batches(rows: Rows) -> Iterator[list[Sequence[Term | None]]]:
+    batch: list[Sequence[Term | None]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# Formats written row by row, in bounded memory; `table` needs every row to size its columns.
+STREAMING_FORMATS: dict[str, Callable[[list[str], Rows], Iterator[str]]] = {
+    "csv": csv_chunks,
+    "tsv": tsv_chunks,
+    "json": json_chunks,
+    "md": markdown_chunks,
+}
+
+
+def _joined(chunks: Callable[[list[str], Rows], Iterator[str]]) -> Callable[[Select], str]:
+    return lambda result: "".join(chunks(result.variables, result.rows))
+
+
+select_markdown = _joined(markdown_chunks)
+select_csv = _joined(csv_chunks)
+select_tsv = _joined(tsv_chunks)
+select_json = _joined(json_chunks)
 
 SELECT_FORMATS: dict[str, Callable[[Select], str]] = {
     "table": select_table,
@@ -119,6 +170,20 @@ SELECT_FORMATS: dict[str, Callable[[Select], str]] = {
     "json": select_json,
     "md": select_markdown,
 }
+
+
+def write_select(result: SelectStream, fmt: str, output: str, max_width: int = 0) -> None:
+    """Write SELECT rows to `output`; every format but `table` streams, so `| head` returns at once."""
+    from .output import open_output
+
+    if fmt == "table":
+        rows = list(result.rows)
+        chunks: Iterable[str] = [as_table(result.variables, [[short(t) for t in row] for row in rows], max_width)]
+    else:
+        chunks = STREAMING_FORMATS[fmt](result.variables, result.rows)
+    with open_output(output) as sink:
+        for chunk in chunks:
+            sink.write(chunk.encode("utf-8"))
 
 
 HTML_ROW_LIMIT = 200  # a notebook cell, not a report: the rest is one click away in pandas or CSV
