@@ -20,7 +20,8 @@ from tech_graph.namespaces import TGR
 from tech_graph.query import named_queries
 from tech_graph.rdfformats import RDF_FORMATS
 from tech_graph.serve import App, Running, Settings, start_in_thread
-from tech_graph.store import OxigraphStore, Select
+from tech_graph.sparql_dataset import UPDATES_GRAPH
+from tech_graph.store import OxigraphStore, Select, memory_store
 
 pytestmark = pytest.mark.server
 
@@ -118,17 +119,142 @@ def test_wrong_method_is_405_with_allow(server: Running, method: str, path: str,
 
 def test_problems_are_answered_with_their_own_codes(server: Running) -> None:
     url = server.url + "sparql"
-    assert fetch(url)[0] == 400  # no query at all
-    assert fetch(url + "?" + urlencode({"query": "SELECT * {}", "format": "yaml"}))[0] == 406
+    assert fetch(url, b"", {"Content-Type": "application/x-www-form-urlencoded"})[0] == 400  # no query at all
     assert fetch(url + "?" + urlencode({"query": "SELECT * {}"}), headers={"Accept": "image/png"})[0] == 406
+    assert fetch(url + "?" + urlencode({"query": "SELECT * {}", "format": "yaml"}),
+                 headers={"Accept": "image/png"})[0] == 406
     assert fetch(url, b"SELECT * {}", {"Content-Type": "text/plain"})[0] == 415
+    assert fetch(url, "SELECT * {}".encode("utf-16"), {"Content-Type": "application/sparql-query; charset=UTF-16"}
+                 )[0] == 415
+    assert fetch(url, b"SELECT * {\xff}", {"Content-Type": "application/sparql-query"})[0] == 400
     assert fetch(server.url + "nowhere")[0] == 404
 
 
-def test_a_browser_asking_the_endpoint_without_a_query_goes_to_the_query_page(server: Running) -> None:
-    status, _headers, body = fetch(server.url + "sparql", headers={"Accept": "text/html"})
+@pytest.mark.parametrize("accept", [
+    "text/html",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",  # Firefox
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+    "application/signed-exchange;v=b3;q=0.7",  # Chromium
+])
+def test_a_browser_asking_the_endpoint_without_a_query_goes_to_the_query_page(server: Running, accept: str) -> None:
+    status, _headers, body = fetch(server.url + "sparql", headers={"Accept": accept})
     assert status == 200  # urllib followed the 303
     assert BeautifulSoup(body, "html.parser").find(id="query") is not None
+
+
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+@pytest.mark.parametrize(("accept", "media"), [
+    (None, "text/turtle"), ("*/*", "text/turtle"), ("application/rdf+xml", "application/rdf+xml"),
+    ("application/ld+json", "application/ld+json"), ("text/html;q=0.5, text/turtle", "text/turtle"),
+    # Comunica's Accept header puts HTML last; a tie is not a preference for HTML.
+    ("application/n-triples, text/turtle;q=0.9, text/html;q=0.2", "application/n-triples"),
+    ("text/html, text/turtle", "text/turtle"),
+])
+def test_the_endpoint_without_a_query_describes_itself(server: Running, store: OxigraphStore, accept: str | None,
+                                                       media: str) -> None:
+    status, headers, body = fetch(server.url + "sparql", headers={"Accept": accept} if accept else {})
+    assert status == 200
+    assert headers["Content-Type"].split(";")[0] == media
+    parse_as = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld",
+                "application/n-triples": "nt"}[media]
+    graph = rdflib.Graph().parse(data=body, format=parse_as)
+    endpoint = rdflib.URIRef(server.url + "sparql")
+    assert (None, SD.endpoint, endpoint) in graph  # the SD spec's one MUST
+    service = graph.value(predicate=SD.endpoint, object=endpoint)
+    assert set(graph.objects(service, SD.supportedLanguage)) == {SD.SPARQL11Query}  # read-only: no Update
+    assert set(graph.objects(service, SD.feature)) == {SD.UnionDefaultGraph}  # no BasicFederatedQuery
+    formats = {str(f).rsplit("/", 1)[1] for f in graph.objects(service, SD.resultFormat)}
+    assert formats == {"SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                       "Turtle", "N-Triples", "JSON-LD", "RDF_XML"}
+    dataset = graph.value(service, SD.defaultDataset)
+    names = {str(graph.value(n, SD.name)) for n in graph.objects(dataset, SD.namedGraph)}
+    assert names == {g.value for g in store.inner.named_graphs() if isinstance(g, ox.NamedNode)}
+    assert graph.value(dataset, SD.defaultGraph) is not None
+
+
+def test_the_description_names_the_url_the_client_used(server: Running) -> None:
+    url = server.url.replace("127.0.0.1", "localhost") + "sparql"
+    graph = rdflib.Graph().parse(data=fetch(url)[2], format="turtle")
+    assert (None, SD.endpoint, rdflib.URIRef(url)) in graph
+
+
+def test_every_result_format_the_description_names_is_served(server: Running) -> None:
+    """Each sd:resultFormat, asked for by its media type, is what comes back."""
+    media = {"SPARQL_Results_JSON": "application/sparql-results+json", "SPARQL_Results_XML":
+             "application/sparql-results+xml", "SPARQL_Results_CSV": "text/csv",
+             "SPARQL_Results_TSV": "text/tab-separated-values", "Turtle": "text/turtle",
+             "N-Triples": "application/n-triples", "JSON-LD": "application/ld+json", "RDF_XML": "application/rdf+xml"}
+    graph = rdflib.Graph().parse(data=fetch(server.url + "sparql")[2], format="turtle")
+    for fmt in graph.objects(None, SD.resultFormat):
+        wanted = media[str(fmt).rsplit("/", 1)[1]]
+        graph_format = wanted in ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
+        query = "CONSTRUCT { <s> <p> 1 } WHERE {}" if graph_format else "SELECT * {}"
+        status, headers, _ = fetch(server.url + "sparql?" + urlencode({"query": query}), headers={"Accept": wanted})
+        assert (status, headers["Content-Type"].split(";")[0]) == (200, wanted)
+
+
+def test_the_description_says_update_when_updates_are_on(store: OxigraphStore) -> None:
+    running = start_in_thread(App(store, Settings(allow_update=True, token="t")))
+    try:
+        graph = rdflib.Graph().parse(data=fetch(running.url + "sparql")[2], format="turtle")
+    finally:
+        running.stop()
+    assert set(graph.objects(None, SD.supportedLanguage)) == {SD.SPARQL11Query, SD.SPARQL11Update}
+
+
+def test_relative_iris_resolve_against_the_endpoint(server: Running) -> None:
+    query = "CONSTRUCT { <s> <p> 1 } WHERE {}"
+    status, _h, body = fetch(server.url + "sparql?" + urlencode({"query": query}),
+                             headers={"Accept": "application/n-triples"})
+    assert status == 200  # the base is http://127.0.0.1:PORT/sparql, so <s> is http://127.0.0.1:PORT/s
+    assert body.decode().strip() == f'<{server.url}s> <{server.url}p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+
+
+@pytest.mark.parametrize("formats", [["rdf+xml", "application/rdf+xml"], ["n3"], ["json-ld", "application/ld+json"],
+                                     ["xml"], ["json"], ["csv"], ["tsv", "text/tab-separated-values"], ["yaml"]])
+def test_format_parameters_sparqlwrapper_sends_never_refuse_an_acceptable_accept(server: Running,
+                                                                                 formats: list[str]) -> None:
+    for query, accept in (("SELECT * {}", "application/sparql-results+json"),
+                          ("CONSTRUCT { <s> <p> 1 } WHERE {}", "text/turtle")):
+        params = [("query", query), *[("format", f) for f in formats], *[("output", f) for f in formats]]
+        status, _h, _b = fetch(server.url + "sparql?" + urlencode(params), headers={"Accept": accept})
+        assert status == 200, (formats, query)
+
+
+@pytest.mark.parametrize(("fmt", "kind", "media"), [
+    ("csv", "select", "text/csv"), ("xml", "select", "application/sparql-results+xml"),
+    ("text/tab-separated-values", "select", "text/tab-separated-values"),
+    ("xml", "construct", "application/rdf+xml"), ("n3", "construct", "text/turtle"),
+    ("json-ld", "construct", "application/ld+json"), ("nt", "construct", "application/n-triples"),
+])
+def test_a_known_format_parameter_still_chooses_the_format(server: Running, fmt: str, kind: str, media: str) -> None:
+    query = "SELECT * {}" if kind == "select" else "CONSTRUCT { <s> <p> 1 } WHERE {}"
+    status, headers, _ = fetch(server.url + "sparql?" + urlencode({"query": query, "format": fmt}),
+                               headers={"Accept": "*/*"})
+    assert (status, headers["Content-Type"].split(";")[0]) == (200, media)
+
+
+@pytest.mark.parametrize(("param", "value"), [("default-graph-uri", "not an iri"), ("named-graph-uri", "graph/data"),
+                                              ("default-graph-uri", ""), ("using-graph-uri", TGR),
+                                              ("default-graph-uri", "http://x/<y>")])
+def test_bad_dataset_parameters_are_400(server: Running, param: str, value: str) -> None:
+    status, _h, body = fetch(server.url + "sparql?" + urlencode({"query": "ASK {}", param: value}))
+    assert status == 400
+    assert body.startswith(f"error: {param}".encode())
+
+
+@pytest.mark.parametrize(("query", "value"), [
+    ("ASK FROM <https://w3id.org/tech-graph/graph/ontology> { ?c a owl:Class }", True),
+    ("ASK FROM <https://w3id.org/tech-graph/graph/ontology> { ?c a tg:Company }", False),  # companies are data
+    ("ASK FROM NAMED <https://w3id.org/tech-graph/graph/data> { ?c a tg:Company }", False),  # empty default graph
+    ("ASK { ?c a tg:Company }", True),
+])
+def test_from_in_the_query_chooses_its_dataset(server: Running, query: str, value: bool) -> None:
+    status, _h, body = fetch(server.url + "sparql?" + urlencode({"query": query}))
+    assert status == 200, body
+    assert json.loads(body)["boolean"] is value
 
 
 def test_default_and_named_graph_parameters(server: Running) -> None:
@@ -227,3 +353,101 @@ def test_every_export_format_downloads_as_the_exporter_writes_it(server: Running
             assert data == expected
             if name in RDF_FORMATS:  # and it reads back as RDF
                 assert list(ox.parse(io.BytesIO(data), RDF_FORMATS[name].ox_format))
+
+
+# --- updates: the default graph is the same one queries see ------------------------------------
+
+TOKEN = "protocol-token"
+
+
+@pytest.fixture
+def writable() -> Iterator[Running]:
+    running = start_in_thread(App(memory_store(), Settings(allow_update=True, token=TOKEN)))
+    yield running
+    running.stop()
+
+
+def update(server: Running, text: str, **params: str) -> tuple[int, bytes]:
+    status, _h, body = fetch(server.url + "sparql?" + urlencode(params), text.encode(),
+                             {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"})
+    return status, body
+
+
+def ask(server: Running, text: str) -> bool:
+    status, _h, body = fetch(server.url + "sparql?" + urlencode({"query": text}))
+    assert status == 200, body
+    return bool(json.loads(body)["boolean"])
+
+
+def count(server: Running, where: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}"
+    status, _h, body = fetch(server.url + "sparql?" + urlencode({"query": query}))
+    assert status == 200, body
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_insert_data_without_graph_is_seen_and_delete_data_removes_it(writable: Running) -> None:
+    triple = 'tgr:alibaba rdfs:comment "inserted"'
+    assert update(writable, f"INSERT DATA {{ {triple} }}")[0] == 204
+    assert ask(writable, f"ASK {{ {triple} }}")  # in the default graph queries see
+    assert ask(writable, f"ASK {{ GRAPH <{UPDATES_GRAPH}> {{ {triple} }} }}")  # and where it was written
+    assert update(writable, f"DELETE {{ {triple} }} WHERE {{ {triple} }}")[0] == 204  # its WHERE sees it too
+    assert not ask(writable, f"ASK {{ {triple} }}")
+    assert update(writable, f"INSERT DATA {{ {triple} }} ; DELETE DATA {{ {triple} }}")[0] == 204
+    assert not ask(writable, f"ASK {{ {triple} }}")
+    assert update(writable, f"INSERT DATA {{ {triple} }} ; CLEAR DEFAULT")[0] == 204
+    assert not ask(writable, f"ASK {{ {triple} }}")
+    assert ask(writable, "ASK { tgr:alibaba rdfs:label ?l }")  # the loaded graphs are untouched
+
+
+def test_delete_insert_where_matches_the_same_default_graph_as_queries(writable: Running, store: OxigraphStore) -> None:
+    companies = count(writable, "?c a tg:Company")
+    assert companies > 0
+    assert update(writable, "INSERT { ?c tg:reviewed true } WHERE { ?c a tg:Company }")[0] == 204
+    assert count(writable, "?c tg:reviewed true") == companies
+    assert update(writable, "DELETE WHERE { ?c tg:reviewed ?any }")[0] == 204
+    assert count(writable, "?c tg:reviewed ?any") == 0
+    # GRAPH in the WHERE sees the named graphs, as in a query.
+    data = TGR.replace("id/", "graph/data")
+    assert update(writable, f"INSERT {{ ?c tg:reviewed 1 }} WHERE {{ GRAPH <{data}> {{ ?c a tg:Company }} }}")[0] == 204
+    assert count(writable, "?c tg:reviewed 1") == companies
+
+
+def test_using_graph_parameters_set_the_where_dataset(writable: Running) -> None:
+    ontology, data = TGR.replace("id/", "graph/ontology"), TGR.replace("id/", "graph/data")
+    text = "INSERT { ?c tg:seen 1 } WHERE { ?c a owl:Class }"
+    assert update(writable, text, **{"using-graph-uri": data})[0] == 204
+    assert count(writable, "?c tg:seen 1") == 0  # classes live in the ontology graph
+    assert update(writable, text, **{"using-graph-uri": ontology})[0] == 204
+    assert count(writable, "?c tg:seen 1") == count(writable, f"GRAPH <{ontology}> {{ ?c a owl:Class }}") > 0
+
+
+@pytest.mark.parametrize(("text", "params", "message"), [
+    ("WITH <urn:g> INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }", {"using-graph-uri": "urn:x"}, b"give one of the two"),
+    ("INSERT { ?s ?p ?o } USING <urn:g> WHERE { ?s ?p ?o }", {"using-named-graph-uri": "urn:x"},
+     b"give one of the two"),
+    ("INSERT DATA { <urn:a> <urn:b> 1 }", {"using-graph-uri": "not an IRI"}, b"not an absolute IRI"),
+    ("INSERT DATA { <urn:a> <urn:b> 1 }", {"default-graph-uri": "urn:x"}, b"use using-graph-uri"),
+    ("CLEAR XYZ", {}, b"syntax error"),
+])
+def test_bad_update_datasets_are_400(writable: Running, text: str, params: dict[str, str], message: bytes) -> None:
+    status, body = update(writable, text, **params)
+    assert status == 400
+    assert message in body
+    assert not ask(writable, "ASK { <urn:a> ?p ?o }")
+
+
+def test_updates_keep_their_meaning_around_strings_comments_and_names(writable: Running) -> None:
+    """The clauses go where rdflib's parser confirms them, whatever the text looks like."""
+    companies = count(writable, "?c a tg:Company")
+    tricky = ('prefix where: <urn:where#>\n'
+              'insert { ?c where:using "WHERE { ; } USING" } # WHERE ; DELETE\n'
+              'where { ?c a tg:Company } ;\n'
+              "insert data { where:x where:with 'a;b{' }")
+    assert update(writable, tricky)[0] == 204
+    assert count(writable, '?c <urn:where#using> "WHERE { ; } USING"') == companies
+    assert ask(writable, "ASK { <urn:where#x> <urn:where#with> 'a;b{' }")
+    assert update(writable, "PREFIX w: <urn:where#> DELETE WHERE { ?c w:using ?v } ; DELETE DATA { w:x w:with 'a;b{' }"
+                  )[0] == 204
+    assert count(writable, "?c <urn:where#using> ?v") == 0
+    assert not ask(writable, "ASK { <urn:where#x> ?p ?o }")

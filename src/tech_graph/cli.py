@@ -346,8 +346,9 @@ def coverage(uncited: bool, html_file: str | None, fmt: str, output: str) -> Non
     docs = cov.coverage(session().store)
     if html_file:
         emit(html_file, cov.html_page(docs))
-        click.echo(f"wrote {html_file}: {sum(len(d.sentences) for d in docs)} sentences", err=True)
     emit(output, cov.as_json(docs) if fmt == "json" else cov.report(docs, uncited_only=uncited))
+    if html_file:  # after the report, so the two streams read in order however they are relayed
+        click.echo(f"wrote {html_file}: {sum(len(d.sentences) for d in docs)} sentences", err=True)
 
 
 @cli.command()

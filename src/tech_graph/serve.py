@@ -36,8 +36,11 @@ from .assets import ASSETS
 from .bounded import Job, Pool, Stopped, network_cut_here
 from .errors import InputError, TechGraphError
 from .limits import SERVE_MEMORY, SERVE_TIMEOUT, Budget, size_text
-from .namespaces import PREFIXES, RDFS, TGR
+from .namespaces import GRAPH_DATA, PREFIXES, RDFS, TGR
 from .rdfformats import RDF_FORMATS, serialize_triples
+from .serve_description import serialize as describe
+from .serve_description import service_description
+from .sparql_dataset import declares_dataset, with_dataset
 from .store import Ask, OxigraphStore, Select, Store, Term, Triples, sparql_syntax_error
 from .tables import select_csv, select_json, select_tsv
 
@@ -133,9 +136,23 @@ GRAPH_TYPES: dict[str, str] = {f.media_type: name for name, f in RDF_FORMATS.ite
 GRAPH_TYPES |= {"application/x-turtle": "turtle", "text/n3": "turtle", "application/xml": "rdfxml"}
 
 
-def accepted(accept: str) -> list[str]:
-    """Media types from an Accept header, best first (stable for equal q), q=0 dropped."""
-    ranked = []
+# `format=` values clients send instead of (or as well as) Accept: our names, common aliases and
+# media types. SPARQLWrapper sends json, xml, csv, tsv, turtle, n3, rdf+xml and json-ld, some of
+# them twice (name and media type), and the same value as output= and results=.
+RESULT_NAMES: dict[str, str] = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", **SELECT_TYPES}
+GRAPH_NAMES: dict[str, str] = {
+    "turtle": "turtle", "ttl": "turtle", "n3": "turtle",  # a Turtle document is also N3
+    "nt": "nt", "ntriples": "nt", "n-triples": "nt",
+    "jsonld": "jsonld", "json-ld": "jsonld", "json": "jsonld",
+    "rdfxml": "rdfxml", "rdf+xml": "rdfxml", "rdf/xml": "rdfxml", "xml": "rdfxml", "rdf": "rdfxml",
+    **GRAPH_TYPES,
+}
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def ranked(accept: str) -> list[tuple[str, float]]:
+    """(media type, q) from an Accept header, best first (stable for equal q), q=0 dropped."""
+    found = []
     for pos, part in enumerate(accept.split(",")):
         media, *opts = [p.strip() for p in part.split(";")]
         q = 1.0
@@ -146,17 +163,40 @@ def accepted(accept: str) -> list[str]:
                 except ValueError:
                     q = 0.0
         if media and q > 0:
-            ranked.append((-q, pos, media.lower()))
-    return [media for _, _, media in sorted(ranked)]
+            found.append((-q, pos, media.lower()))
+    return [(media, -q) for q, _, media in sorted(found)]
 
 
-def negotiate(accept: str, offered: dict[str, str], default: str, fmt: str | None = None) -> str:
-    """The format name to answer with, from `format=` or the Accept header; 406 if none fits."""
-    names = set(offered.values())
-    if fmt:
-        if fmt in names:
-            return fmt
-        raise HttpError(406, f"format={fmt} is not offered here; use one of {', '.join(sorted(names))}")
+def accepted(accept: str) -> list[str]:
+    """Media types from an Accept header, best first (stable for equal q), q=0 dropped."""
+    return [media for media, _q in ranked(accept)]
+
+
+def quality(accept: str, offered: Iterable[str]) -> float:
+    """The highest q the Accept header gives to any of `offered`, wildcards included (no header: 1)."""
+    if not accept.strip():
+        return 1.0
+    offered = set(offered)
+    best = 0.0
+    for media, q in ranked(accept):
+        kind = media.split("/")[0]
+        if media in offered or media == "*/*" or (media.endswith("/*") and any(o.startswith(kind + "/")
+                                                                            for o in offered)):
+            best = max(best, q)
+    return best
+
+
+def negotiate(accept: str, offered: dict[str, str], default: str, formats: Iterable[str] = (),
+              names: dict[str, str] | None = None) -> str:
+    """The format name to answer with, from a known `format=` value or else the Accept header; 406 if none fits.
+
+    A `format=` value the server does not know is ignored, so the Accept header decides.
+    """
+    known = names if names is not None else {name: name for name in offered.values()}
+    for value in formats:
+        name = known.get(value.strip().lower())
+        if name:
+            return name
     types = accepted(accept) or ["*/*"]
     for media in types:
         if media in offered:
@@ -181,7 +221,7 @@ class QueryJob:
 
     text: str
     accept: str = ""
-    fmt: str | None = None
+    formats: tuple[str, ...] = ()  # every format= value; unknown ones are ignored
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     base_iri: str | None = None
@@ -289,17 +329,21 @@ class Runner:
             result = pickle.load(spool)
         return Outcome(result, time.monotonic() - start)
 
-    def update(self, text: str, base_iri: str | None = None, cross_site: bool = False) -> Outcome:
-        """A client's update: guarded and tried on a worker's copy of the store within the limits, then
-        applied to the store the workers fork from, so it can neither hang nor kill the server."""
+    def update(self, text: str, base_iri: str | None = None, cross_site: bool = False,
+               using: Sequence[str] = (), using_named: Sequence[str] = ()) -> Outcome:
+        """A client's update: guarded, given its dataset (`sparql_dataset`) and tried on a worker's copy of
+        the store within the limits, then applied to the store the workers fork from, so it can neither
+        hang nor kill the server. `using` and `using_named` are the protocol's using-graph-uri and
+        using-named-graph-uri."""
         store = self.store
         if not isinstance(store, OxigraphStore) or store.spec != "memory":
             raise HttpError(501, f"the store {store.spec} does not take updates through this server")
         start = time.monotonic()
         with self.update_lock:
-            _value, spool = self.run(update_job, (text, base_iri), "the update", cross_site, reuse=False)
+            rewritten, spool = self.run(update_job, (text, base_iri, tuple(using), tuple(using_named)), "the update",
+                                        cross_site, reuse=False)
             spool.close()
-            self.pool.apply(apply_update, (text, base_iri))
+            self.pool.apply(apply_update, (rewritten, base_iri))
         return Outcome(Ask(True), time.monotonic() - start)
 
     def download(self, name: str, cross_site: bool = False) -> IO[bytes]:
@@ -364,7 +408,7 @@ def execute(store: Store, text: str, default_graphs: Sequence[str], named_graphs
     if default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
     else:
-        kwargs["use_default_graph_as_union"] = True
+        kwargs["use_default_graph_as_union"] = not declares_dataset(text)  # the union would override FROM
     if named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     try:
@@ -393,10 +437,10 @@ def answer_job(store: Store, spool: IO[bytes], job: QueryJob, max_rows: int,
         guard(job.text, False, job.base_iri)
     result = execute(worker_store(store), job.text, job.default_graphs, job.named_graphs, job.base_iri, max_rows)
     if isinstance(result, Triples):
-        name = negotiate(job.accept, GRAPH_TYPES, "turtle", job.fmt)
+        name = negotiate(job.accept, GRAPH_TYPES, "turtle", job.formats, GRAPH_NAMES)
         spool.write(serialize_triples(result.triples, name))
         return content_type(RDF_FORMATS[name].media_type), {"Vary": "Accept"}
-    name = negotiate(job.accept, SELECT_TYPES, "json", job.fmt)
+    name = negotiate(job.accept, SELECT_TYPES, "json", job.formats, RESULT_NAMES)
     spool.write(results_body(result, name))
     return content_type(RESULT_MEDIA[name]), {"Vary": "Accept"}
 
@@ -406,9 +450,16 @@ def objects_job(store: Store, spool: IO[bytes], text: str, default_graphs: tuple
     pickle.dump(execute(worker_store(store), text, default_graphs, named_graphs, None, max_rows), spool)
 
 
-def update_job(store: Store, _spool: IO[bytes], text: str, base_iri: str | None) -> None:
+def update_job(store: Store, _spool: IO[bytes], text: str, base_iri: str | None, using: tuple[str, ...],
+               using_named: tuple[str, ...]) -> str:
+    """The update as it is applied: with its dataset, tried on the worker's copy (the dry run that proves
+    it fits the limits)."""
     guard(text, True, base_iri)
-    apply_update(store, text, base_iri)  # on the worker's copy: the dry run that proves it fits the limits
+    assert isinstance(store, OxigraphStore)
+    graphs = [g.value for g in store.inner.named_graphs() if isinstance(g, ox.NamedNode)]
+    rewritten = with_dataset(text, graphs, using, using_named, base=base_iri)
+    apply_update(store, rewritten, base_iri)
+    return rewritten
 
 
 def apply_update(store: Store, text: str, base_iri: str | None) -> None:
@@ -462,6 +513,8 @@ class App:
         self.settings = settings or Settings()
         self.runner = Runner(store, self.settings.limits)
         self.bound_host = "127.0.0.1"
+        # The endpoint's URL: named in the service description and the base IRI of queries and updates.
+        self.endpoint = "http://127.0.0.1:8000/sparql"
         self.exports: dict[str, IO[bytes]] = {}  # finished downloads, until an update changes the graph
         self.export_lock = threading.Lock()  # guards the dict only: downloads run side by side
 
@@ -527,48 +580,33 @@ class App:
     # --- /sparql ---
 
     def sparql(self, request: Request) -> Response:
-        limits = self.settings.limits
-        params = request.params
         if request.method == "OPTIONS" and self.settings.cors:
             return Response(204)
-        if request.method == "GET":
-            if "update" in params:
-                raise HttpError(405, "send updates with POST", {"Allow": "POST"})
-        elif request.method == "POST":
-            ctype = request.header("content-type").split(";")[0].strip().lower()
-            body = request.body.decode("utf-8", errors="replace")
-            if ctype == "application/x-www-form-urlencoded":
-                params = {**params, **parse_qs(body, keep_blank_values=True)}
-            elif ctype == "application/sparql-query":
-                params = {**params, "query": [body]}
-            elif ctype == "application/sparql-update":
-                params = {**params, "update": [body]}
-            else:
-                raise HttpError(415, f"POST a query as application/x-www-form-urlencoded, application/sparql-query "
-                                     f"or application/sparql-update, not {ctype or 'no content type'}")
-        elif request.method == "HEAD":
-            pass
-        else:
-            raise HttpError(405, f"{request.method} is not allowed on /sparql; use GET or POST",
-                            {"Allow": "GET, POST, HEAD"})
+        params = self.protocol_params(request)
         queries, updates = params.get("query", []), params.get("update", [])
+        if not queries and not updates and request.method in ("GET", "HEAD"):
+            return self.service_description(request)
         if len(queries) + len(updates) != 1:
-            if not queries and not updates and "text/html" in request.header("accept"):
-                return Response(303, headers={"Location": "/"})
             raise HttpError(400, "give exactly one query= (or update=) parameter with a SPARQL query")
         text = (queries or updates)[0]
+        limits = self.settings.limits
         if len(text.encode()) > limits.max_request:
             raise HttpError(413, f"the query is longer than {limits.max_request} bytes")
         if not text.strip():
             raise HttpError(400, "the query is empty; give a SPARQL query")
+        graphs = dataset_params(params, "using-graph-uri" if updates else "default-graph-uri",
+                                "using-named-graph-uri" if updates else "named-graph-uri",
+                                "default-graph-uri" if updates else "using-graph-uri",
+                                "named-graph-uri" if updates else "using-named-graph-uri")
+        cross_site = self.cross_site(request)
         if updates:
             self.authorize_update(request)
-            self.runner.update(text, cross_site=self.cross_site(request))
+            self.runner.update(text, self.endpoint, cross_site, using=graphs[0], using_named=graphs[1])
             self.forget_downloads()
             return Response(204)
-        job = QueryJob(text, request.header("accept"), first(params, "format"),
-                       tuple(params.get("default-graph-uri", [])), tuple(params.get("named-graph-uri", [])))
-        return reply_response(self.runner.answer(job, cross_site=self.cross_site(request)))
+        job = QueryJob(text, request.header("accept"), tuple(params.get("format", [])), tuple(graphs[0]),
+                       tuple(graphs[1]), base_iri=self.endpoint)
+        return reply_response(self.runner.answer(job, cross_site=cross_site))
 
     # --- cross-site requests ---
 
@@ -590,6 +628,61 @@ class App:
         if request.method == "POST" and self.cross_site(request):
             raise HttpError(403, "a POST from a page on another site is refused; send queries from this server's "
                                  "page, a program, or a page the server allows with --cors ORIGIN")
+
+    def protocol_params(self, request: Request) -> dict[str, list[str]]:
+        """The protocol's parameters from the URL and, for a POST, the body (which must be UTF-8)."""
+        params = request.params
+        if request.method == "GET":
+            if "update" in params:
+                raise HttpError(405, "send updates with POST", {"Allow": "POST"})
+            return params
+        if request.method == "HEAD":
+            return params
+        if request.method != "POST":
+            raise HttpError(405, f"{request.method} is not allowed on /sparql; use GET or POST",
+                            {"Allow": "GET, POST, HEAD"})
+        media, *options = [part.strip() for part in request.header("content-type").split(";")]
+        media = media.lower()
+        for option in options:
+            key, _, value = option.partition("=")
+            if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+                raise HttpError(415, f"the request body is in {value.strip()}; send it as UTF-8 (charset=utf-8)")
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HttpError(400, f"the request body is not UTF-8 (byte {exc.start}); send it as UTF-8") from None
+        if media == "application/x-www-form-urlencoded":
+            return {**params, **parse_qs(body, keep_blank_values=True)}
+        if media == "application/sparql-query":
+            return {**params, "query": [body]}
+        if media == "application/sparql-update":
+            return {**params, "update": [body]}
+        raise HttpError(415, f"POST a query as application/x-www-form-urlencoded, application/sparql-query "
+                             f"or application/sparql-update, not {media or 'no content type'}")
+
+    def service_description(self, request: Request) -> Response:
+        """The SPARQL 1.1 Service Description (Turtle by default); the query page for a browser."""
+        accept = request.header("accept")
+        if quality(accept, HTML_TYPES) > quality(accept, GRAPH_TYPES):
+            return Response(303, headers={"Location": "/", "Vary": "Accept"})
+        name = negotiate(accept, GRAPH_TYPES, "turtle", request.params.get("format", []), GRAPH_NAMES)
+        limits = self.settings.limits
+        comment = (f"tech-graph serve: read-only unless started with --allow-update; SERVICE and LOAD are refused. "
+                   f"Limits: {limits.describe()}; requests up to {limits.max_request:,} bytes. "
+                   f"Relative IRIs resolve against <{self.endpoint}>.")
+        # sd:endpoint is the URL this client dereferenced (the Recommendation's one MUST), which may
+        # name the host differently (localhost) from the address the server bound.
+        host = request.header("host")
+        seen = f"http://{host}/sparql" if host and is_safe_iri(f"http://{host}/sparql") else self.endpoint
+        triples = service_description(seen, self.named_graphs(), allow_update=self.settings.allow_update,
+                                      comment=comment)
+        return Response(200, describe(triples, name), content_type(RDF_FORMATS[name].media_type),
+                        {"Vary": "Accept"})
+
+    def named_graphs(self) -> list[str]:
+        """The store's named graphs now, asked of a worker: updates reach the workers' store, not this process's."""
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }").rows
+        return [g.value for (g,) in rows if isinstance(g, ox.NamedNode)]
 
     def authorize_update(self, request: Request) -> None:
         token = self.settings.token
@@ -616,8 +709,8 @@ class App:
         if not is_safe_iri(iri):
             raise HttpError(404, f"not an IRI this server can show: {iri!r}")
         offered = {"text/html": "html", "application/xhtml+xml": "html", **GRAPH_TYPES}
-        fmt = first(request.params, "format")
-        name = negotiate(request.header("accept"), offered, "html", fmt)
+        name = negotiate(request.header("accept"), offered, "html", request.params.get("format", []),
+                         {"html": "html", **GRAPH_NAMES})
         if name != "html":
             result = self.runner.query(f"DESCRIBE <{iri}>").result
             assert isinstance(result, Triples)
@@ -803,9 +896,21 @@ def html(page: str, headers: dict[str, str] | None = None) -> Response:
     return Response(200, page.encode(), "text/html; charset=utf-8", headers or {})
 
 
-def first(params: dict[str, list[str]], name: str) -> str | None:
-    values = params.get(name)
-    return values[0] if values else None
+def dataset_params(params: dict[str, list[str]], default: str, named: str, *wrong: str) -> tuple[list[str], list[str]]:
+    """The graph IRIs of the dataset parameters `default` and `named`; 400 for a non-IRI or a misplaced one."""
+    for name in wrong:
+        if name in params:
+            right = {"default-graph-uri": "using-graph-uri", "named-graph-uri": "using-named-graph-uri"}
+            fix = right.get(name) or {v: k for k, v in right.items()}[name]
+            kind = "a query" if name.startswith("using") else "an update"
+            raise HttpError(400, f"{name} does not apply to {kind}; use {fix}")
+    graphs: tuple[list[str], list[str]] = (params.get(default, []), params.get(named, []))
+    for name, values in zip((default, named), graphs, strict=True):
+        for iri in values:
+            if not is_safe_iri(iri):
+                raise HttpError(400, f"{name}={iri!r} is not an absolute IRI; give a graph name such as "
+                                     f"{GRAPH_DATA}")
+    return graphs
 
 
 def text(term: Term | None) -> str:
@@ -899,6 +1004,7 @@ def make_server(app: App, host: str = "127.0.0.1", port: int = 8000, quiet: bool
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port") from None
     app.bound_host = host
+    app.endpoint = url_of(server) + "sparql"
     return server
 
 
