@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, unquote
 
 import pytest
 
@@ -83,8 +83,11 @@ def test_run_a_named_query_switch_views_and_follow_an_entity_to_its_quote(watch:
     rows = page.locator("#result-table tbody tr").count()
     assert rows > 10
     assert page.inner_text("#status").startswith(f"{rows} rows")
-    # The query travels in the URL, so the link can be shared.
-    assert hash_state(page)["query"] == named_queries()[EXAMPLE].text
+    # The query travels in the URL, as the example gives it to the editor, so the link can be shared.
+    href = page.get_attribute(f"#examples a[data-name='{EXAMPLE}']", "href") or ""
+    editor = page.evaluate("window.techGraph.editor.getValue()")
+    assert hash_state(page)["query"] == unquote(href.split("=", 1)[1]) == editor
+    assert named_queries()[EXAMPLE].title in hash_state(page)["query"]
 
     page.click("#views button[data-view='graph']")
     page.wait_for_selector("#result-graph[data-ready] canvas")
