@@ -291,7 +291,7 @@ def test_links_hashchange_copy_link_and_reload_keep_query_view_and_selection(
     assert "?regulator" in page.inner_text("#result-table thead")
     # Examples are links: clicking one runs it, and Back returns to the previous query.
     page.click("#examples a[data-name='crackdown-by-country']")
-    page.wait_for_selector("#result-table thead th:text-is('?examples')")
+    page.wait_for_selector("#result-table thead th:text-is('?examples')", state="attached")
     page.go_back()
     page.wait_for_selector("#result-table thead th:text-is('?regulator')", state="attached")
     assert page.get_attribute("#views button[data-view='bar']", "aria-selected") == "true"
