@@ -64,7 +64,7 @@ def one(item: Item) -> tuple[str, int, float, str]:
 
 def raw_ms(spec: str) -> dict[str, float]:
     """The same named queries and DESCRIBE run straight on pyoxigraph, one at a time: the floor for a served one."""
-    from tech_graph.store import open_store
+    from tech_graph.stores import open_store
 
     store = open_store(spec)
     queries = named_queries()

@@ -43,7 +43,7 @@ def test_json_is_sparql_results_json(runner: CliRunner) -> None:
     _code, out = invoke(runner, "query", "--name", "value-losses", "--format", "json")
     doc = json.loads(out)
     assert "company" in doc["head"]["vars"]
-    alibaba = next(b for b in doc["results"]["bindings"] if b["company"]["value"] == "Alibaba")
+    alibaba = next(b for b in doc["results"]["bindings"] if b["companyLabel"]["value"] == "Alibaba")
     assert alibaba["amount"] == {"type": "literal", "value": "-91000000000",
                                  "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
     # pyoxigraph parses what we wrote as standard results.
@@ -60,10 +60,10 @@ def test_tsv_parses_as_sparql_tsv(runner: CliRunner) -> None:
 def test_table_and_markdown(runner: CliRunner) -> None:
     _code, out = invoke(runner, "query", "--name", "acquisitions", "--format", "table")
     header, rule, *body = out.splitlines()
-    assert header.split()[:3] == ["date", "acquirer", "acquired"] and set(rule) <= {"-", " "}
+    assert header.split()[:4] == ["date", "event", "eventLabel", "acquirer"] and set(rule) <= {"-", " "}
     assert len(body) == 2
     _code, md = invoke(runner, "query", "--name", "acquisitions", "--format", "md")
-    assert md.splitlines()[0].startswith("| date | acquirer |") and md.splitlines()[1].startswith("|---|")
+    assert md.splitlines()[0].startswith("| date | event | eventLabel |") and md.splitlines()[1].startswith("|---|")
 
 
 def test_ask_and_construct(runner: CliRunner) -> None:

@@ -19,7 +19,8 @@ from tech_graph.load import bundled_sources
 from tech_graph.namespaces import ALL_GRAPHS, GRAPH_DATA, GRAPH_USER, TG, TGR
 from tech_graph.query import named_queries, run_named
 from tech_graph.remote import Endpoints, SparqlStore
-from tech_graph.store import Ask, OxigraphStore, Select, Store, Triples, open_store
+from tech_graph.store import Ask, OxigraphStore, Select, Store, Triples
+from tech_graph.stores import open_store
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 

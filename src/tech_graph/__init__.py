@@ -7,7 +7,8 @@
 
 from .errors import InputError, StoreError, TechGraphError
 from .query import named_queries, run, run_named
-from .store import Ask, Select, Store, Triples, open_store
+from .store import Ask, Select, Store, Triples
+from .stores import open_store
 
 __all__ = [
     "Ask",

@@ -6,16 +6,21 @@ need them, so that `tech-graph --help` and `tech-graph query` start fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .load import Source, bundled_sources, user_sources
-from .store import Select, Store, open_store
+from .store import Select, Store
+from .stores import open_store
+
+if TYPE_CHECKING:
+    from .model import Model
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -227,6 +232,25 @@ def session() -> Session:
     return click.get_current_context().ensure_object(Session)
 
 
+@contextlib.contextmanager
+def reading() -> Iterator[Model]:
+    """The graph's model, read with a progress bar on a terminal (rows read so far)."""
+    from .model import Model
+    from .progress import bar
+
+    with bar("reading the graph", unit=" rows") as shown:
+        yield Model(session().store, shown)
+
+
+@contextlib.contextmanager
+def working(what: str) -> Iterator[None]:
+    """A bar that shows a long step is alive (its elapsed time), on a terminal."""
+    from .progress import bar
+
+    with bar(what):
+        yield
+
+
 def emit(output: str, text: str | bytes | Iterable[bytes]) -> None:
     from .output import write_output
 
@@ -249,7 +273,7 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     Example: tech-graph query --name regulatory-actions --format md
     """
     from .errors import InputError
-    from .query import named_query, read_query_file, read_query_stdin, run_stream
+    from .query import expanded, read_query_file, read_query_stdin, run_stream
     from .rdfformats import RDF_FORMATS, serialize_triples
     from .store import Ask, SelectStream
     from .tables import SELECT_FORMATS, write_select
@@ -258,7 +282,7 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     if len(given) > 1:
         raise InputError("give the query one way only: an argument, -f FILE or --name NAME")
     if name is not None:
-        text, where = named_query(name).text, f"named query {name!r}"
+        text, where = expanded(session().store, name), f"named query {name!r}"
     elif file is not None:
         text, where = read_query_file(file), file
     elif sparql and sparql != "-":
@@ -365,7 +389,8 @@ def stats(output: str) -> None:
     from .stats import stats as compute
     from .tables import select_table
 
-    parts = [f"{title}\n{select_table(result)}" for title, result in compute(session().store)]
+    with working("counting"):
+        parts = [f"{title}\n{select_table(result)}" for title, result in compute(session().store)]
     emit(output, "\n".join(parts))
 
 
@@ -379,7 +404,7 @@ def load() -> None:
 
     Example: tech-graph load --store oxigraph:tech.db --data my-events.ttl
     """
-    from .store import load_store
+    from .stores import load_store
 
     s = session()
     click.echo(load_store(s.store_spec, s.sources))
@@ -480,9 +505,10 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
         raise InputError(f"unknown timeline format {fmt!r}; use one of {', '.join(TIMELINE_FORMATS)}")
     if as_of and (start or end):
         raise InputError("--as-of already sets the period; give --as-of or --from/--to, not both")
-    store = session().store
-    state = tl.as_of(store, as_of, actor=actor, type=type_, place=place) if as_of else None
-    events = state.events if state else tl.events(store, actor=actor, type=type_, start=start, end=end, place=place)
+    with reading() as store:  # read once, for the table and the page
+        state = tl.as_of(store, as_of, actor=actor, type=type_, place=place) if as_of else None
+        events = state.events if state else tl.events(store, actor=actor, type=type_, start=start, end=end,
+                                                      place=place)
 
     if not events:  # a message, not bare headers; an empty result is not an error
         click.echo("no events match", err=True)
@@ -552,7 +578,7 @@ def serve(host: str, port: int, allow_update: bool, token: str | None, cors: str
     s = session()
     if s.data:  # the server loads --data itself; a child proves first that the parse fits a command's budget
         from .bounded import run_command
-        from .store import open_store
+        from .stores import open_store
 
         run_command(lambda: open_store(s.store_spec, s.user_sources) and None, budget(s.timeout, s.max_memory))
     per_request = budget(s.timeout, s.max_memory, serve=True)
@@ -586,9 +612,9 @@ def neighbors(actor: str, depth: int, until: str | None, fmt: str, output: str) 
     """
     from . import network
 
-    store = session().store
-    graph = network.actor_network(store, until=until)
-    emit(output, network.neighbors_text(graph, network.find_node(graph, store, actor), depth, fmt))
+    with reading() as model:
+        graph, center = network.neighbourhood(model, actor, depth, until)  # read that far, no further
+    emit(output, network.neighbors_text(graph, center, depth, fmt))
 
 
 @cli.command()
@@ -601,14 +627,15 @@ def neighbors(actor: str, depth: int, until: str | None, fmt: str, output: str) 
 def path(source: str, target: str, limit: int, until: str | None, output: str) -> None:
     """Explain the shortest connections between two actors as chains of events, with dates and quotes.
 
+    Looks up to 6 steps out from SOURCE.
+
     Example: tech-graph path CFIUS Hellobike
     """
     from . import network
 
-    store = session().store
-    graph = network.actor_network(store, until=until)
-    a, b = network.find_node(graph, store, source), network.find_node(graph, store, target)
-    emit(output, network.paths_text(graph, a, b, limit))
+    with reading() as model:
+        graph, a, b, whole = network.connection(model, source, target, until)
+    emit(output, network.paths_text(graph, a, b, limit, within=None if whole else network.PATH_STEPS))
 
 
 @cli.command()
@@ -629,7 +656,11 @@ def central(by: str, top: int, until: str | None, fmt: str, output: str) -> None
     """
     from . import network
 
-    emit(output, network.central_text(network.actor_network(session().store, until=until), by, top, fmt))
+    with reading() as model:
+        graph = network.actor_network(model, until=until)
+    with working(f"ranking by {by}"):
+        text = network.central_text(graph, by, top, fmt)
+    emit(output, text)
 
 
 @cli.command()
@@ -663,25 +694,30 @@ def render(view: str, focus: str | None, depth: int, until: str | None, query_fi
         raise InputError("render writes a whole HTML page, not text for a terminal; give -o graph.html "
                          "(or redirect: > graph.html)")
     store = session().store
-    if query_file:
-        if until or focus:
-            raise InputError("--query draws your CONSTRUCT result as it is; drop --until and --focus")
-        text = read_query_file(query_file)
-        graph = network.construct_network(store, text, query_file)
-        default_title = f"tech-graph: {Path(query_file).name}"
-    elif view == "events":
-        graph = network.event_actor_network(store, until=until)
-        default_title = "tech-graph: events and their actors"
-    else:
-        graph = network.actor_network(store, until=until)
-        default_title = "tech-graph: who is connected to whom"
+    with reading() as model:
+        if query_file:
+            if until or focus:
+                raise InputError("--query draws your CONSTRUCT result as it is; drop --until and --focus")
+            text = read_query_file(query_file)
+            graph = network.construct_network(store, text, query_file)
+            default_title = f"tech-graph: {Path(query_file).name}"
+        elif view == "events":
+            graph = network.event_actor_network(model, until=until)
+            default_title = "tech-graph: events and their actors"
+        elif focus:  # read only the neighbourhood, with the links among its farthest actors
+            graph, _ = network.neighbourhood(model, focus, depth, until, closed=True)
+            default_title = "tech-graph: who is connected to whom"
+        else:
+            graph = network.actor_network(model, until=until)
+            default_title = "tech-graph: who is connected to whom"
     if focus:
         center = network.find_node(graph, store, focus)
         graph = network.ego(graph, center, depth * (2 if view == "events" else 1))
         default_title += f", around {graph.nodes[center]['label']}"
     if until:
         default_title += f", as of {until}"
-    page = render_graph(graph, title=title or default_title, limit=limit)
+    with working("laying out the network"):
+        page = render_graph(graph, title=title or default_title, limit=limit)
     for note in page.notes:
         click.echo(f"note: {note}", err=True)
     emit(output, page.html)
@@ -719,9 +755,13 @@ def build(out: str, sample: str) -> None:
 
     folder = Path(out)
     ensure_folder(folder, "--out")
-    events = tl.events(s.store)
-    emit(str(folder / "timeline.html"), timeline_page(events, tl.event_classes(s.store)))
-    page = render_graph(network.actor_network(s.store), title="tech-graph: who is connected to whom")
+    with reading() as model:  # both pages from one read of the graph
+        events = tl.events(model)
+        classes = tl.event_classes(model)
+        graph = network.actor_network(model)
+    emit(str(folder / "timeline.html"), timeline_page(events, classes))
+    with working("laying out the network"):
+        page = render_graph(graph, title="tech-graph: who is connected to whom")
     emit(str(folder / "graph.html"), page.html)
     click.echo(f"Wrote {folder / 'timeline.html'} ({len(events)} events) and "
                f"{folder / 'graph.html'} ({page.nodes} actors, {page.edges} links): open them in a browser.")

@@ -634,42 +634,30 @@ def _delimited(header: list[str], rows: Iterable[Iterable[str]], delimiter: str)
     return as_delimited(header, [list(r) for r in rows], delimiter).encode("utf-8")
 
 
-ACTORS_QUERY = """
-SELECT ?actor ?label ?class ?classLabel
-       (GROUP_CONCAT(DISTINCT ?alt; SEPARATOR="; ") AS ?alternateNames)
-       (SAMPLE(?country) AS ?countryIri) (SAMPLE(?countryLabel0) AS ?countryLabel)
-       (COUNT(DISTINCT ?event) AS ?events)
-WHERE {
-  ?actor a ?class ; rdfs:label ?label .
-  FILTER (LANG(?label) IN ("en", ""))  # one row per actor; its other names are in alternate_names
-  ?class rdfs:subClassOf* tg:Actor .
-  FILTER NOT EXISTS { ?actor a ?sub . ?sub rdfs:subClassOf+ ?class . FILTER (?sub != ?class) }
-  OPTIONAL { ?class rdfs:label ?classLabel }
-  OPTIONAL { ?actor schema:alternateName ?alt }
-  OPTIONAL { ?actor tg:headquarteredIn|tg:jurisdiction|tg:locatedIn ?country .
-             OPTIONAL { ?country rdfs:label ?countryLabel0 FILTER (LANG(?countryLabel0) IN ("en", "")) } }
-  OPTIONAL { ?event ?role ?actor . ?role rdfs:subPropertyOf* sem:hasActor . }
-}
-GROUP BY ?actor ?label ?class ?classLabel
-ORDER BY LCASE(STR(?label)) ?actor ?class
-"""
-
 ACTOR_HEADER = ["iri", "label", "class", "class_label", "alternate_names", "country", "events"]
 
 
 def actors_table(store: Store) -> tuple[list[str], list[list[str]]]:
     """One row per actor: its most specific class, names, country and how many events it is in."""
+    from .model import Model, value
     from .namespaces import compact
-    from .store import Select
-    from .tables import plain
 
-    result = store.query(ACTORS_QUERY, where="the actors table query")
-    assert isinstance(result, Select)
+    model = Model(store)
+    vocabulary = model.vocabulary
+    events: dict[str, set[str]] = {}
+    for taking in model.participants():
+        events.setdefault(taking.actor, set()).add(taking.event)
     rows = []
-    for r in result.dicts():
-        rows.append([plain(r["actor"]), plain(r["label"]), compact(plain(r["class"])), plain(r["classLabel"]),
-                     plain(r["alternateNames"]), plain(r["countryLabel"]) or plain(r["countryIri"]),
-                     plain(r["events"])])
+    for iri, actor in model.actors.items():
+        label = value(actor.label)
+        if label is None:
+            continue
+        cls = vocabulary.most_specific(actor.types)
+        country, term = actor.country, vocabulary.terms.get(cls)
+        rows.append([iri, label, compact(cls), (term.label if term else None) or "",
+                     "; ".join(actor.alt_names), (country[1] or country[0]) if country else "",
+                     str(len(events.get(iri, ())))])
+    rows.sort(key=lambda r: (r[1].lower(), r[0], r[2]))
     return ACTOR_HEADER, rows
 
 

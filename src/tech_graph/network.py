@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,137 +30,65 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import pyoxigraph as ox
 
-from .dates import Span, When, parse_user_date, parse_when
+from .dates import Span
 from .errors import InputError
-from .namespaces import RDF, RDFS, compact
-from .query import run_named
-from .store import Select, Store, Term, Triples, bulk_results
+from .model import (
+    DEFAULT_COLOUR,
+    DEFAULT_SHAPE,
+    VALUES_CHUNK,
+    Actor,
+    Document,
+    EventFilter,
+    Model,
+    Vocabulary,
+    lenient_when,
+    local_name,
+    value,
+)
+from .model import until_day as _until_day
+from .namespaces import RDF, RDFS, TG, compact
+from .store import Store, Term, Triples, bulk_results
 
 if TYPE_CHECKING:
     import networkx as nx
 
-DEFAULT_COLOUR = "#97c2fc"  # vis-network's own default, for classes the ontology gives no colour
-DEFAULT_SHAPE = "dot"
 CENTRALITIES = ("degree", "betweenness", "pagerank")
 Centrality = Literal["degree", "betweenness", "pagerank"]
-
-
-# -- reading terms -------------------------------------------------------------------------------
-
-
-def _iri(term: Term | None) -> str | None:
-    return term.value if isinstance(term, ox.NamedNode) else None
-
-
-def _text(term: Term | None) -> str | None:
-    return term.value if isinstance(term, ox.Literal) else None
-
-
-def _lang_rank(term: Term | None) -> int:
-    """English first, then untagged, then any other language."""
-    if not isinstance(term, ox.Literal):
-        return 9
-    lang = (term.language or "").lower()
-    return 0 if lang.startswith("en") else 1 if not lang else 2
-
-
-def _local_name(iri: str) -> str:
-    return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-
-
-def _when(term: Term | None) -> When | None:
-    if not isinstance(term, ox.Literal):
-        return None
-    try:
-        return parse_when(term.value, term.datatype.value)
-    except ValueError:
-        return None
 
 
 # -- classes: types, colours and shapes from the ontology -----------------------------------------
 
 
-@dataclass
-class ClassInfo:
-    iri: str
-    label: str
-    parents: list[str] = field(default_factory=list)
-    colour: str | None = None
-    shape: str | None = None
-
-
-@dataclass
 class Classes:
-    """The ontology's classes, with the presentation hints each inherits from its nearest ancestor."""
+    """The vocabulary as the projections name classes: label, colour and shape, inherited from the nearest
+    ancestor that has one."""
 
-    info: dict[str, ClassInfo]
-    _ancestors: dict[str, list[str]] = field(default_factory=dict)
-    _specific: dict[frozenset[str], str] = field(default_factory=dict)
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
 
     @classmethod
-    def read(cls, store: Store) -> Classes:
-        info: dict[str, ClassInfo] = {}
-        ranks: dict[str, int] = {}
-        for row in run_named(store, "network-classes").dicts():
-            iri = _iri(row["class"])
-            if iri is None:
-                continue
-            item = info.setdefault(iri, ClassInfo(iri, _local_name(iri)))
-            label = _text(row["label"])
-            if label is not None and _lang_rank(row["label"]) < ranks.get(iri, 9):
-                item.label, ranks[iri] = label, _lang_rank(row["label"])
-            parent = _iri(row["parent"])
-            if parent and parent not in item.parents:
-                item.parents.append(parent)
-            item.colour = item.colour or _text(row["colour"])
-            item.shape = item.shape or _text(row["shape"])
-        return cls(info)
-
-    def ancestors(self, iri: str) -> list[str]:
-        """The class and its ancestors, nearest first (breadth first)."""
-        if iri in self._ancestors:
-            return self._ancestors[iri]
-        seen, queue, order = {iri}, deque([iri]), []
-        while queue:
-            current = queue.popleft()
-            order.append(current)
-            for parent in self.info[current].parents if current in self.info else []:
-                if parent not in seen:
-                    seen.add(parent)
-                    queue.append(parent)
-        self._ancestors[iri] = order
-        return order
-
-    def depth(self, iri: str) -> int:
-        return len(self.ancestors(iri))
+    def read(cls, store: Store | Model) -> Classes:
+        return cls(_model(store).vocabulary)
 
     def most_specific(self, types: Iterable[str]) -> str:
-        """The type that is no ancestor of another, ties broken by depth then IRI."""
-        key = frozenset(types)
-        if key not in self._specific:
-            self._specific[key] = self._most_specific(key)
-        return self._specific[key]
-
-    def _most_specific(self, types: frozenset[str]) -> str:
-        candidates = sorted(types)
-        covered = {a for t in candidates for a in self.ancestors(t)[1:]}
-        best = [t for t in candidates if t not in covered] or candidates
-        return max(best, key=lambda t: (self.depth(t), t))
+        return self.vocabulary.most_specific(types)
 
     def label(self, iri: str) -> str:
-        return self.info[iri].label if iri in self.info else _local_name(iri)
+        return self.vocabulary.label(iri)
 
     def colour(self, iri: str) -> str:
-        found = [self.info[a].colour for a in self.ancestors(iri) if a in self.info]
-        return next((c for c in found if c), DEFAULT_COLOUR)
+        return self.vocabulary.colour(iri)
 
     def shape(self, iri: str) -> str:
-        found = [self.info[a].shape for a in self.ancestors(iri) if a in self.info]
-        return next((s for s in found if s), DEFAULT_SHAPE)
+        return self.vocabulary.shape(iri)
 
     def node_attrs(self, types: Iterable[str]) -> dict[str, str]:
         cls = self.most_specific(types)
         return {"class": cls, "class_label": self.label(cls), "colour": self.colour(cls), "shape": self.shape(cls)}
+
+
+def _model(store: Store | Model) -> Model:
+    return store if isinstance(store, Model) else Model(store)
 
 
 # -- provenance ------------------------------------------------------------------------------------
@@ -174,44 +102,49 @@ class Provenance(NamedTuple):
 NO_PROVENANCE = Provenance("", "")
 
 
-def _document(doc: str, label: Term | None, url: Term | None) -> str:
-    """How a source reads: its label (else its URL, else its compact IRI), then its URL in angle brackets."""
-    name = _text(label) or _text(url) or compact(doc)
-    link = _iri(url) or _text(url)
-    return f"{name} <{link}>" if link and link != name else name
+def _document(doc: Document) -> str:
+    """How a source reads: its label (else its URL, else its compact IRI), then its URL in angle brackets.
+
+    Of several labels and URLs, the least reading."""
+    names = []
+    labels: Iterable[str | None] = doc.labels or [None]
+    urls: Iterable[tuple[str, bool] | None] = doc.urls or [None]
+    for label in labels:
+        for url in urls:
+            name = label or (url[0] if url and not url[1] else None) or compact(doc.iri)
+            link = url[0] if url else None
+            names.append(f"{name} <{link}>" if link and link != name else name)
+    return min(names)
 
 
-def provenance(store: Store) -> dict[str, Provenance]:
-    """For each node, its first verbatim quote and where it is from; else its first background source.
+def provenance(store: Store | Model, nodes: Iterable[str] | None = None) -> dict[str, Provenance]:
+    """For each node (of all, or these), its first verbatim quote and where it is from; else its first
+    background source.
 
     "First" is the least (quote, source) pair, over every label and URL a source document has.
     """
-    described: dict[str, list[str]] = defaultdict(list)
+    model = _model(store)
+    documents = model.documents
     quotes: dict[str, list[tuple[str, str]]] = defaultdict(list)
     backgrounds: dict[str, list[str]] = defaultdict(list)
-    for node, quote, doc, label, url in run_named(store, "network-provenance").rows:
-        if not isinstance(doc, ox.NamedNode):
+    for d in model.derivations(nodes=nodes):
+        if d.use != "fact":
             continue
-        if node is None:  # a document with one of its label and URL combinations
-            described[doc.value].append(_document(doc.value, label, url))
-        elif isinstance(node, ox.NamedNode):
-            if isinstance(quote, ox.Literal):
-                quotes[node.value].append((quote.value, doc.value))
-            else:
-                backgrounds[node.value].append(doc.value)
-    first = {doc: min(names) for doc, names in described.items()}
+        if d.quote is not None and d.quoted_from is not None:
+            quotes[d.node].append((d.quote, d.quoted_from))
+        elif d.source in documents and documents[d.source].background:
+            backgrounds[d.node].append(d.source)
+    first: dict[str, str] = {}
 
     def source(doc: str) -> str:
-        return first[doc] if doc in first else compact(doc)
+        if doc not in first:
+            first[doc] = _document(documents[doc]) if doc in documents else compact(doc)
+        return first[doc]
 
     out = {}
     for iri, found in quotes.items():
-        if len(found) == 1:
-            text, from_doc = found[0]
-            out[iri] = Provenance(" ".join(text.split()), source(from_doc))
-        else:
-            text, described_as = min((q, source(d)) for q, d in found)
-            out[iri] = Provenance(" ".join(text.split()), described_as)
+        text, described_as = min((q, source(d)) for q, d in found)
+        out[iri] = Provenance(" ".join(text.split()), described_as)
     for iri, docs in backgrounds.items():
         if iri not in out:
             out[iri] = Provenance("", min(source(d) for d in docs))
@@ -222,51 +155,16 @@ def provenance(store: Store) -> dict[str, Provenance]:
 
 
 @dataclass
-class Gathered:
-    """A node seen in many result rows: all its types, and its best label (English first)."""
-
-    iri: str
-    types: set[str] = field(default_factory=set)
-    label: str = ""
-    label_rank: int = 9
-
-    def take(self, kind: ox.NamedNode, label: Term | None) -> None:
-        self.types.add(kind.value)
-        if isinstance(label, ox.Literal):
-            lang = label.language
-            rank = 1 if not lang else 0 if lang.lower().startswith("en") else 2
-            if rank < self.label_rank:
-                self.label, self.label_rank = label.value, rank
-
-
-@dataclass
-class Actor(Gathered):
-    alt_names: list[str] = field(default_factory=list)
-
-
-def actors(store: Store) -> dict[str, Actor]:
-    found: dict[str, Actor] = {}
-    for node, kind, label, alt in run_named(store, "network-actors").rows:
-        if not isinstance(node, ox.NamedNode) or not isinstance(kind, ox.NamedNode):
-            continue
-        actor = found.get(node.value)
-        if actor is None:
-            actor = found[node.value] = Actor(node.value)
-        actor.take(kind, label)
-        if isinstance(alt, ox.Literal) and alt.value and alt.value not in actor.alt_names:
-            actor.alt_names.append(alt.value)
-    for actor in found.values():
-        actor.label = actor.label or _local_name(actor.iri)
-    return found
-
-
-@dataclass
-class Happening(Gathered):
+class Happening:
     """An event or a relationship: what links actors, with its time."""
 
+    iri: str
+    types: set[str]
+    label: str
     span: Span | None = None
     status: str = ""
     open_ended: bool = False
+    modality: str = ""  # planned, possible, rumoured, alleged; "" when the source states it as fact
 
     @property
     def date(self) -> str:
@@ -281,90 +179,52 @@ class Happening(Gathered):
         return "" if self.span is None or self.open_ended else self.span.end.isoformat()
 
 
-def _span(time: When | None, begin: When | None, end: When | None) -> Span | None:
-    first = begin or time
-    if first is None:
-        return None
-    return Span(first, end if end and end != first else None)
-
-
 Timing = tuple[Span | None, bool]
 
 
-def _happenings(rows: Iterable[tuple[Term | None, ...]], relationship: bool) -> dict[str, Happening]:
-    """Happenings from rows of (iri, type, label, time, begin, end, status)."""
-    found: dict[str, Happening] = {}
-    timings: dict[tuple[Term | None, ...], Timing] = {}  # big graphs repeat the same few thousand dates
-    for node, kind, label, time, begin, end, status in rows:
-        if not isinstance(node, ox.NamedNode) or not isinstance(kind, ox.NamedNode):
-            continue
-        item = found.get(node.value)
-        if item is None:
-            item = found[node.value] = Happening(node.value)
-        item.take(kind, label)
-        if item.span is None:
-            key = (time, begin, end)
-            timing = timings.get(key)
-            if timing is None:
-                first, last = _when(begin), _when(end)
-                # A relationship with a beginning and no end still holds.
-                timing = timings[key] = (_span(_when(time), first, last),
-                                         relationship and first is not None and last is None)
-            item.span, item.open_ended = timing
-        if not item.status and isinstance(status, ox.Literal):
-            item.status = status.value
-    for item in found.values():
-        item.label = item.label or _local_name(item.iri)
+class _Timings:
+    """Spans from time literals; big graphs repeat the same few thousand dates, so each is worked out once."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[Term | None, ...], Timing] = {}
+
+    def __call__(self, time: Term | None, begin: Term | None, end: Term | None, relationship: bool) -> Timing:
+        key = (time, begin, end)
+        timing = self.found.get(key)
+        if timing is None:
+            first, last = lenient_when(begin), lenient_when(end)
+            start = first or lenient_when(time)
+            span = Span(start, last if last and last != start else None) if start else None
+            # A relationship with a beginning and no end still holds.
+            timing = self.found[key] = (span, relationship and first is not None and last is None)
+        return timing
+
+
+def _label(term: Term | None, iri: str) -> str:
+    return term.value if isinstance(term, ox.Literal) else local_name(iri)
+
+
+def events(store: Store | Model, chosen: EventFilter | None = None) -> dict[str, Happening]:
+    timing = _Timings()
+    found = {}
+    for iri, event in _model(store).events(chosen).items():
+        span, open_ended = timing(event.time, event.begin, event.end, False)
+        found[iri] = Happening(iri, event.types, _label(event.label, iri), span,
+                               value(event.status_label) or "", open_ended, event.modality_name)
     return found
 
 
-def events(store: Store) -> dict[str, Happening]:
-    return _happenings(run_named(store, "network-events").rows, relationship=False)
-
-
-class Role(NamedTuple):
-    """An actor taking part in an event; sorts by event, actor, role."""
-
-    event: str
-    actor: str
-    role: str
-
-
-def roles(store: Store) -> list[Role]:
-    """Every participation, once per role label (a role without one goes by its local name), sorted."""
-    return [Role(event, actor, name) for event, members in participants(store).items()
-            for actor, names in members.items() for name in names]
-
-
-def participants(store: Store) -> dict[str, dict[str, list[str]]]:
+def participants(store: Store | Model, chosen: EventFilter | None = None) -> dict[str, dict[str, list[str]]]:
     """Event -> actor -> the names of its roles there; events and actors in IRI order, names sorted.
 
     A role goes by each of its labels, or by its local name when it has none.
     """
-    taking_part: dict[str, dict[str, list[str]]] = {}  # event -> actor -> role IRIs
-    labels: dict[str, list[str]] = defaultdict(list)
-    for event, prop, actor, label in run_named(store, "network-roles").rows:
-        if not isinstance(prop, ox.NamedNode):
-            continue
-        if event is None:  # a role with one of its labels
-            labels[prop.value].append(_text(label) or _local_name(prop.value))
-        elif isinstance(event, ox.NamedNode) and isinstance(actor, ox.NamedNode):
-            members = taking_part.get(event.value)
-            if members is None:
-                members = taking_part[event.value] = {}
-            props = members.get(actor.value)
-            if props is None:
-                members[actor.value] = [prop.value]
-            else:
-                props.append(prop.value)
-    names = {prop: sorted(set(found)) for prop, found in labels.items()}
-
-    def named(props: list[str]) -> list[str]:
-        if len(props) == 1 and props[0] in names:
-            return list(names[props[0]])
-        return sorted({name for prop in props for name in names.get(prop) or [_local_name(prop)]})
-
-    return {event: {actor: named(members[actor]) for actor in sorted(members)}
+    model = _model(store)
+    taking_part: dict[str, dict[str, set[str]]] = {}
+    for taking in model.participants(chosen):
+        taking_part.setdefault(taking.event, {}).setdefault(taking.actor, set()).update(
+            model.vocabulary.labels(taking.role))
+    return {event: {actor: sorted(members[actor]) for actor in sorted(members)}
             for event, members in sorted(taking_part.items())}
 
 
@@ -379,26 +239,23 @@ class Link:
     target_role: str
 
 
-def relationships(store: Store) -> list[Link]:
-    rows = run_named(store, "network-relationships").rows
-    # (rel, type, label, time, begin, end) + status, which relationships do not have
-    items = _happenings(((r[0], r[1], r[2], r[5], r[6], r[7], None) for r in rows), relationship=True)
+def relationships(store: Store | Model, around: Iterable[str] | None = None) -> list[Link]:
+    """Relationships between two actors (all, or those with one of `around` at an end), in IRI order."""
+    model = _model(store)
+    timing = _Timings()
+    from_role, to_role = model.vocabulary.label(TG + "source"), model.vocabulary.label(TG + "target")
     links = {}
-    for rel, _, _, src, dst, _, _, _, from_role, to_role in rows:
-        if isinstance(rel, ox.NamedNode) and isinstance(src, ox.NamedNode) and isinstance(dst, ox.NamedNode) \
-                and rel.value in items:
-            links[(rel.value, src.value, dst.value)] = Link(items[rel.value], src.value, dst.value,
-                                                            _text(from_role) or "source", _text(to_role) or "target")
+    found = model.relationships if around is None else model.relationships_of(around)
+    for iri, rel in found.items():
+        span, open_ended = timing(rel.time, rel.begin, rel.end, True)
+        item = Happening(iri, rel.types, _label(rel.label, iri), span, "", open_ended)
+        for source, target in rel.ends:
+            if source and target:
+                links[(iri, source, target)] = Link(item, source, target, from_role, to_role)
     return [links[k] for k in sorted(links)]
 
 
 # -- projections -------------------------------------------------------------------------------------
-
-
-def _until_day(until: date | str | None) -> date | None:
-    if until is None or isinstance(until, date):
-        return until
-    return parse_user_date(until, "--until").end
 
 
 def _after(item: Happening, day: date | None) -> bool:
@@ -408,7 +265,7 @@ def _after(item: Happening, day: date | None) -> bool:
 
 def _actor_attrs(actor: Actor, classes: Classes, prov: dict[str, Provenance]) -> dict[str, Any]:
     quote, source = prov.get(actor.iri, NO_PROVENANCE)
-    return {"label": actor.label, **classes.node_attrs(actor.types), "kind": "actor",
+    return {"label": _label(actor.label, actor.iri), **classes.node_attrs(actor.types), "kind": "actor",
             "alt_names": "; ".join(actor.alt_names), "quote": quote, "source": source}
 
 
@@ -434,45 +291,133 @@ class _Describer:
         if times is None:
             times = self._times[when] = (item.span, item.date, item.start, item.end)
         quote, source = self.prov.get(item.iri, NO_PROVENANCE)
-        return {"relation": kind[0], "relation_iri": kind[1], "colour": kind[2],
-                "event": item.iri, "event_label": item.label,
-                "date": times[1], "start": times[2], "end": times[3], "status": item.status,
-                "quote": quote, "source": source}
+        attrs = {"relation": kind[0], "relation_iri": kind[1], "colour": kind[2],
+                 "event": item.iri, "event_label": item.label,
+                 "date": times[1], "start": times[2], "end": times[3], "status": item.status,
+                 "quote": quote, "source": source}
+        if item.modality:  # only where a source hedges, so files of plain facts keep their columns
+            attrs["modality"] = item.modality
+        return attrs
 
 
-def _read_parts(store: Store, until: date | str | None) -> tuple[
+def _read_parts(model: Model, until: date | str | None) -> tuple[
         date | None, Classes, dict[str, Provenance], dict[str, Actor], dict[str, Happening], _Describer]:
     """What both projections are built from: the cut-off day, classes, provenance, actors and events."""
-    classes = Classes.read(store)
-    prov = provenance(store)
-    return _until_day(until), classes, prov, actors(store), events(store), _Describer(classes, prov)
+    classes = Classes(model.vocabulary)
+    prov = provenance(model)
+    return _until_day(until), classes, prov, model.actors, events(model), _Describer(classes, prov)
+
+
+@dataclass
+class _Part:
+    """The events, participations and relationships a projection is built from, and the actors they reach."""
+
+    happened: dict[str, Happening]
+    taking_part: dict[str, dict[str, list[str]]]
+    links: list[Link]
+    reached: set[str] | None = None  # None: every actor
+    exhausted: bool = True  # nothing more lies beyond what was reached
+    people: dict[str, Actor] | None = None  # the actors read, when not all of them
+
+
+def _whole(model: Model) -> _Part:
+    return _Part(events(model), participants(model), relationships(model))
+
+
+def _around(model: Model, center: str, depth: int, day: date | None, target: str | None = None,
+            closed: bool = True) -> _Part:
+    """What lies within `depth` steps of `center`, read step by step, never the whole network.
+
+    Each step reads the events and relationships of the actors reached last. `closed` reads
+    those of the actors at the last step too, so that the links among them are there (what
+    `ego` keeps); `neighbors` and `path` do not need them. With `target`, it stops at the
+    step that reaches it.
+    """
+    people = model.actors_among([center])
+    reached, frontier = {center}, {center}
+    part = _Part({}, {}, [], reached, people=people)
+
+    def read(actors: set[str], among: set[str] | None = None) -> set[str]:
+        chosen = EventFilter(actors=frozenset(actors), among=frozenset(among) if among is not None else None)
+        happened = events(model, chosen)
+        if not happened:
+            return set()
+        taking_part = participants(model, EventFilter(only=frozenset(happened)) if len(happened) <= VALUES_CHUNK
+                                   else chosen)
+        links = [link for link in relationships(model, actors) if not _after(link.happening, day)]
+        found: set[str] = set()
+        for event_iri, members in taking_part.items():
+            event = happened.get(event_iri)
+            if event is not None and not _after(event, day) and event_iri not in part.happened:
+                part.happened[event_iri], part.taking_part[event_iri] = event, members
+                found.update(members)
+        known = {link.happening.iri for link in part.links}
+        part.links += [link for link in links if link.happening.iri not in known]
+        found.update(end for link in links for end in (link.source, link.target))
+        people.update(model.actors_among(found - people.keys()))
+        return found & people.keys()
+
+    for _ in range(depth):
+        frontier = read(frontier) - reached
+        reached |= frontier
+        if not frontier or (target is not None and target in frontier):
+            break
+    part.exhausted = not frontier
+    if closed and frontier:
+        read(frontier, among=reached)  # only the links that stay inside
+    part.links = sorted((link for link in part.links if link.source in people and link.target in people),
+                        key=lambda link: (link.happening.iri, link.source, link.target))
+    part.taking_part = dict(sorted(part.taking_part.items()))
+    return part
 
 
 @bulk_results()
-def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiGraph[str]:
+def actor_network(store: Store | Model, *, until: date | str | None = None,
+                  around: tuple[str, int] | None = None) -> nx.MultiGraph[str]:
     """Actors joined by the events they share and the relationships between them (undirected, multi-edge).
 
     With `until`, only what had begun by that day (inclusive) is kept, with the actors it links;
-    undated relationships are kept. Edge keys are the event or relationship IRIs.
+    undated relationships are kept. Edge keys are the event or relationship IRIs. With
+    `around=(actor, depth)`, only the actors within `depth` steps of it (and the links among
+    them) are read and kept: `ego` of the whole network, at the cost of that neighbourhood.
     """
+    model = _model(store)
+    day = _until_day(until)
+    part = _whole(model) if around is None else _around(model, *around, day)
+    return _actor_graph(model, day, part)
+
+
+def _actor_graph(model: Model, day: date | None, part: _Part) -> nx.MultiGraph[str]:
     import networkx as nx
 
-    day, classes, prov, people, happened, describe = _read_parts(store, until)
+    people = part.people if part.people is not None else model.actors
+    classes = Classes(model.vocabulary)
+    reached = part.reached
+    if reached is None:
+        prov = provenance(model)
+    else:
+        prov = provenance(model, [*reached, *part.happened, *(link.happening.iri for link in part.links)])
+    describe = _Describer(classes, prov)
+    names = {iri: _label(actor.label, iri) for iri, actor in people.items()}
     graph: nx.MultiGraph[str] = nx.MultiGraph(name="actor network", until=day.isoformat() if day else "")
     if day is None:
-        for actor in people.values():
-            graph.add_node(actor.iri, **_actor_attrs(actor, classes, prov))
+        for iri, actor in sorted(people.items()):  # in IRI order, whatever order the store gave
+            if reached is None or iri in reached:
+                graph.add_node(iri, **_actor_attrs(actor, classes, prov))
 
     def add_actors(*nodes: str) -> None:
         for node in nodes:
             if node not in graph:
                 graph.add_node(node, **_actor_attrs(people[node], classes, prov))
 
-    for event_iri, members in participants(store).items():
-        event = happened.get(event_iri)
+    def kept(actor: str) -> bool:
+        return actor in people and (reached is None or actor in reached)
+
+    for event_iri, members in part.taking_part.items():
+        event = part.happened.get(event_iri)
         if event is None or len(members) < 2 or _after(event, day):
             continue
-        taking = [(u, f"{people[u].label}: {', '.join(names)}") for u, names in members.items() if u in people]
+        taking = [(u, f"{names[u]}: {', '.join(roles)}") for u, roles in members.items() if kept(u)]
         if len(taking) < 2:
             continue
         attrs = describe.attrs(event)
@@ -481,11 +426,11 @@ def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiG
                 if day is not None:
                     add_actors(u, v)
                 graph.add_edge(u, v, key=event_iri, **attrs, roles=f"{u_roles}; {v_roles}", from_actor="", to_actor="")
-    for link in relationships(store):
-        if link.source not in people or link.target not in people or _after(link.happening, day):
+    for link in part.links:
+        if not kept(link.source) or not kept(link.target) or _after(link.happening, day):
             continue
         attrs = describe.attrs(link.happening)
-        who = f"{people[link.source].label}: {link.source_role}; {people[link.target].label}: {link.target_role}"
+        who = f"{names[link.source]}: {link.source_role}; {names[link.target]}: {link.target_role}"
         add_actors(link.source, link.target)
         graph.add_edge(link.source, link.target, key=link.happening.iri,
                        **attrs, roles=who, from_actor=link.source, to_actor=link.target)
@@ -493,13 +438,14 @@ def actor_network(store: Store, *, until: date | str | None = None) -> nx.MultiG
 
 
 @bulk_results()
-def event_actor_network(store: Store, *, until: date | str | None = None) -> nx.Graph[str]:
+def event_actor_network(store: Store | Model, *, until: date | str | None = None) -> nx.Graph[str]:
     """A two-mode graph: events and actors as nodes (`kind`), an edge per participation with its `role`."""
     import networkx as nx
 
-    day, classes, prov, people, happened, describe = _read_parts(store, until)
+    model = _model(store)
+    day, classes, prov, people, happened, describe = _read_parts(model, until)
     graph: nx.Graph[str] = nx.Graph(name="event-actor network", until=day.isoformat() if day else "")
-    taking_part = participants(store)
+    taking_part = participants(model)
     for event_iri in sorted(happened):
         event = happened[event_iri]
         if _after(event, day):
@@ -509,17 +455,18 @@ def event_actor_network(store: Store, *, until: date | str | None = None) -> nx.
         graph.add_node(event_iri, label=event.label, **{"class": cls}, class_label=attrs["relation"],
                        colour=attrs["colour"], shape=classes.shape(cls), kind="event", alt_names="",
                        date=attrs["date"], start=attrs["start"], end=attrs["end"], status=event.status,
-                       quote=attrs["quote"], source=attrs["source"])
+                       quote=attrs["quote"], source=attrs["source"],
+                       **({"modality": event.modality} if event.modality else {}))
     for event_iri, members in taking_part.items():
         if event_iri not in happened or _after(happened[event_iri], day):
             continue
         attrs = graph.nodes[event_iri]
-        for actor_iri, names in members.items():
+        for actor_iri, role_names in members.items():
             if actor_iri not in people:
                 continue
             if actor_iri not in graph:
                 graph.add_node(actor_iri, **_actor_attrs(people[actor_iri], classes, prov))
-            graph.add_edge(event_iri, actor_iri, role=", ".join(names), relation=", ".join(names),
+            graph.add_edge(event_iri, actor_iri, role=", ".join(role_names), relation=", ".join(role_names),
                            date=attrs["date"], start=attrs["start"], end=attrs["end"])
     return graph
 
@@ -535,7 +482,8 @@ def construct_network(store: Store, query_text: str, where: str = "the query") -
     result = store.query(query_text, where=where)
     if not isinstance(result, Triples):
         raise InputError(f"{where} must be a CONSTRUCT or DESCRIBE query to give a network; it is not")
-    classes = Classes.read(store)
+    model = Model(store)
+    classes = Classes(model.vocabulary)
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph(name="constructed network")
     labels: dict[str, str] = {}
     types: dict[str, set[str]] = defaultdict(set)
@@ -556,24 +504,14 @@ def construct_network(store: Store, query_text: str, where: str = "the query") -
                 labels[s] = obj.value
         elif isinstance(obj, ox.NamedNode | ox.BlankNode):
             o = node_id(obj)
-            graph.add_edge(s, o, key=predicate, relation=classes.label(predicate) if predicate in classes.info
-                           else _local_name(predicate), relation_iri=predicate)
+            graph.add_edge(s, o, key=predicate, relation=local_name(predicate), relation_iri=predicate)
     missing = [n for n in graph if not n.startswith("_:") and (n not in labels or n not in types)]
-    for chunk in range(0, len(missing), 400):
-        values = " ".join(f"<{n}>" for n in missing[chunk : chunk + 400])
-        found = store.query(f"SELECT ?n ?label ?type WHERE {{ VALUES ?n {{ {values} }} "
-                            f"OPTIONAL {{ ?n rdfs:label ?label }} OPTIONAL {{ ?n a ?type }} }}")
-        assert isinstance(found, Select)
-        for n, label, kind in found.rows:
-            iri = _iri(n)
-            if iri is None:
-                continue
-            if iri not in labels and _text(label):
-                labels[iri] = _text(label) or ""
-            if _iri(kind):
-                types[iri].add(_iri(kind) or "")
+    for iri, (label, kinds) in model.labels_and_types(missing).items():
+        if iri not in labels and label:
+            labels[iri] = label
+        types[iri].update(kinds)
     for n in graph:
-        attrs: dict[str, Any] = {"label": labels.get(n) or _local_name(n), "kind": "node", "alt_names": "",
+        attrs: dict[str, Any] = {"label": labels.get(n) or local_name(n), "kind": "node", "alt_names": "",
                                  "quote": "", "source": ""}
         if types.get(n):
             attrs.update(classes.node_attrs(types[n]))
@@ -587,7 +525,11 @@ def construct_network(store: Store, query_text: str, where: str = "the query") -
 
 
 def ego(graph: nx.Graph[str], center: str, depth: int) -> nx.Graph[str]:
-    """The actors within `depth` steps of `center`, and every edge among them."""
+    """The actors within `depth` steps of `center`, and every edge among them.
+
+    Nodes in IRI order and edges by key, then ends: the same neighbourhood gives the same graph
+    whether it was cut from the whole network or read on its own.
+    """
     import networkx as nx
 
     if depth < 1:
@@ -595,10 +537,67 @@ def ego(graph: nx.Graph[str], center: str, depth: int) -> nx.Graph[str]:
     if center not in graph:
         raise InputError(f"{graph.nodes.get(center, {}).get('label', compact(center))} is not in this view; "
                          "try without --until or another --view")
-    return graph.subgraph(nx.single_source_shortest_path_length(graph, center, cutoff=depth)).copy()
+    keep = sorted(nx.single_source_shortest_path_length(graph, center, cutoff=depth))
+    out = graph.__class__()
+    out.graph.update(graph.graph)
+    out.add_nodes_from((n, graph.nodes[n]) for n in keep)
+    inside = graph.subgraph(keep)
+    if inside.is_multigraph():
+        for u, v, key, data in sorted(inside.edges(keys=True, data=True), key=lambda e: (str(e[2]), *sorted(e[:2]))):
+            out.add_edge(*sorted((u, v)), key=key, **data)
+    else:
+        for u, v, data in sorted(inside.edges(data=True), key=lambda e: tuple(sorted(e[:2]))):
+            out.add_edge(*sorted((u, v)), **data)
+    return out
 
 
 # -- graph questions -------------------------------------------------------------------------------------
+
+
+PATH_STEPS = 6  # how far `path` looks from the first actor
+
+
+def neighbourhood(store: Store | Model, name: str, depth: int, until: date | str | None = None,
+                  closed: bool = False) -> tuple[nx.MultiGraph[str], str]:
+    """The actor network around the actor a user names, read `depth` steps out, and that actor.
+
+    `closed`: with the links among the actors at the last step (for drawing it; see `_around`).
+    """
+    from .actors import resolve
+
+    model = _model(store)
+    named = resolve(model.store, name)
+    day = _until_day(until)
+    graph = _actor_graph(model, day, _around(model, named.iri, depth, day, closed=closed))
+    return graph, _present(graph, named.iri, named.label)
+
+
+def connection(store: Store | Model, source: str, target: str, until: date | str | None = None,
+               steps: int = PATH_STEPS) -> tuple[nx.MultiGraph[str], str, str, bool]:
+    """The network read out from `source` until it reaches `target` (at most `steps` steps), the two
+    actors, and whether the whole reachable network was read (so that no path means none at all)."""
+    from .actors import resolve
+
+    model = _model(store)
+    a, b = resolve(model.store, source), resolve(model.store, target)
+    if a.iri == b.iri:
+        raise InputError("give two different actors")
+    day = _until_day(until)
+    part = _around(model, a.iri, steps, day, target=b.iri, closed=False)
+    graph = _actor_graph(model, day, part)
+    _present(graph, a.iri, a.label)
+    if b.iri not in graph:
+        own = _actor_graph(model, day, _around(model, b.iri, 1, day, closed=False))
+        _present(own, b.iri, b.label)
+        graph.add_node(b.iri, **own.nodes[b.iri])
+    return graph, a.iri, b.iri, part.exhausted
+
+
+def _present(graph: nx.Graph[str], iri: str, label: str) -> str:
+    if iri not in graph:
+        raise InputError(f"actor {label!r} has no connections in this network; "
+                         "try another actor or drop --until")
+    return iri
 
 
 def find_node(graph: nx.Graph[str], store: Store, name: str) -> str:
@@ -606,10 +605,7 @@ def find_node(graph: nx.Graph[str], store: Store, name: str) -> str:
     from .actors import resolve
 
     named = resolve(store, name)
-    if named.iri not in graph:
-        raise InputError(f"actor {named.label!r} has no connections in this network; "
-                         "try another actor or drop --until")
-    return named.iri
+    return _present(graph, named.iri, named.label)
 
 
 def edges_between(graph: nx.Graph[str], u: str, v: str) -> list[dict[str, Any]]:
@@ -758,12 +754,16 @@ def neighbors_text(graph: nx.Graph[str], center: str, depth: int = 1, fmt: str =
     return _format(["depth", "neighbour", "type", "via", "relation", "event or relationship", "date"], rows, fmt)
 
 
-def paths_text(graph: nx.Graph[str], source: str, target: str, limit: int = 5) -> str:
-    """Each shortest connection as a numbered chain of hops, each hop with its events, dates and quotes."""
+def paths_text(graph: nx.Graph[str], source: str, target: str, limit: int = 5, within: int | None = None) -> str:
+    """Each shortest connection as a numbered chain of hops, each hop with its events, dates and quotes.
+
+    `within`: the graph holds only what lies that many steps from `source`.
+    """
     label = {n: str(graph.nodes[n].get("label", n)) for n in (source, target)}
     found = paths(graph, source, target, limit)
     if not found:
-        return f"no connection between {label[source]} and {label[target]} in this network\n"
+        where = f"within {within} steps" if within else "in this network"
+        return f"no connection between {label[source]} and {label[target]} {where}\n"
     steps = len(found[0])
     lines = [f"{label[source]} → {label[target]}: {steps} step{'s' if steps > 1 else ''}, "
              f"{len(found)} shortest path{'s' if len(found) > 1 else ''}"

@@ -1,4 +1,9 @@
-"""SPARQL queries: the named-query library and running a query against a store."""
+"""SPARQL queries: the named-query library and running a query against a store.
+
+A named query states class, property and place hierarchies as plain path patterns
+(`?class rdfs:subClassOf* tg:Deal .`); before it runs, they are expanded into VALUES
+read from the same store (see `hierarchy.py`), which gives the same rows, faster.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import InputError, os_error
+from .hierarchy import Hierarchies, expand
 from .store import Result, Select, SelectStream, Store
 
 QUERY_DIR = Path(__file__).parent / "queries"
@@ -49,9 +55,17 @@ def named_query(name: str) -> NamedQuery:
     return queries[name]
 
 
-def run_named(store: Store, name: str) -> Select:
+def expanded(store: Store, name: str, hierarchies: Hierarchies | None = None, **marks: str) -> str:
+    """A named query's text as it runs on `store`: hierarchies as VALUES, `#MARK#` comments filled in."""
+    text = named_query(name).text
+    for mark, filling in marks.items():
+        text = text.replace(f"#{mark.upper().replace('_', '-')}#", filling)
+    return expand(text, hierarchies or Hierarchies.read(store))
+
+
+def run_named(store: Store, name: str, hierarchies: Hierarchies | None = None, **marks: str) -> Select:
     """Run a named SELECT query; the library's own views are built on these."""
-    result = store.query(named_query(name).text, where=f"named query {name!r}")
+    result = store.query(expanded(store, name, hierarchies, **marks), where=f"named query {name!r}")
     assert isinstance(result, Select), f"named query {name} is not a SELECT"
     return result
 

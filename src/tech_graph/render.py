@@ -127,12 +127,15 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
             "event_label": str(data.get("event_label") or ""), "event": str(data.get("event") or ""),
             "date": str(data.get("date") or ""), "start": start, "roles": str(data.get("roles") or
                                                                             data.get("role") or ""),
-            "status": str(data.get("status") or ""), "quote": str(data.get("quote") or ""),
+            "status": str(data.get("status") or ""), "modality": str(data.get("modality") or ""),
+            "quote": str(data.get("quote") or ""),
             "source": str(data.get("source") or ""), "colour": str(data.get("colour") or ""),
             "color": {"color": str(data.get("colour") or "#9aa5b1"), "opacity": 0.75},
         }
+        if edge["modality"]:  # hedged by its source: dashed, and said on the label
+            edge["dashes"] = True
         if not large:
-            edge["label"] = relation
+            edge["label"] = relation + (f" ({edge['modality']})" if edge["modality"] else "")
         edges.append(edge)
     degree = dict(graph.degree())
     nodes = []
@@ -149,6 +152,7 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
             "colour": str(data.get("colour") or "#97c2fc"), "color": str(data.get("colour") or "#97c2fc"),
             "shape": str(data.get("shape") or "dot"), "kind": str(data.get("kind") or ""),
             "date": str(data.get("date") or ""), "status": str(data.get("status") or ""),
+            "modality": str(data.get("modality") or ""),
             "quote": str(data.get("quote") or ""), "source": str(data.get("source") or ""),
             "first": first_seen, "size": 12 + 4 * min(degree.get(node, 0), 16) ** 0.5,
             "community": community[node],

@@ -696,9 +696,12 @@ class App:
     # --- pages ---
 
     def examples(self) -> list[pages.Example]:
+        """The named queries as they run here: hierarchies expanded from this store (see hierarchy.py)."""
+        from .hierarchy import READ, Hierarchies, expand
         from .query import named_queries
 
-        return [pages.Example(q.name, q.title, q.text) for q in named_queries().values()]
+        hierarchies = Hierarchies.from_rows(self.select(READ))
+        return [pages.Example(q.name, q.title, expand(q.text, hierarchies)) for q in named_queries().values()]
 
     def select(self, text: str) -> Select:
         result = self.runner.query(text).result
@@ -724,8 +727,11 @@ class App:
         return html(pages.entity_page(entity), {"Vary": "Accept"})
 
     def gather(self, iri: str) -> pages.Entity:
-        """Everything an entity page shows, from a few queries."""
+        """Everything an entity page shows, from a few queries; the hierarchies go in as VALUES."""
+        from .hierarchy import READ, Hierarchies, expand
+
         node = f"<{iri}>"
+        hierarchies = Hierarchies.from_rows(self.select(READ))
         facts = self.select(f"""
             SELECT ?p ?pl ?o ?ol WHERE {{
               {node} ?p ?o .
@@ -740,20 +746,20 @@ class App:
               OPTIONAL {{ ?s rdfs:label ?sl0 FILTER (LANG(?sl0) IN ("en", "")) }}
               BIND (COALESCE(?pl0, "") AS ?pl) BIND (COALESCE(?sl0, "") AS ?sl)
             }} ORDER BY ?p ?s LIMIT 500""")
-        events = self.select(f"""
+        events = self.select(expand(f"""
             SELECT DISTINCT ?event ?label ?role ?when ?begin ?end WHERE {{
               {{ ?event ?prop {node} . ?prop rdfs:subPropertyOf* sem:hasActor .
                  OPTIONAL {{ ?prop rdfs:label ?role0 }} }}
               UNION {{ BIND ({node} AS ?event) }}
-              ?event a/rdfs:subClassOf* sem:Event .
+              ?event a ?class . ?class rdfs:subClassOf* sem:Event .
               OPTIONAL {{ ?event rdfs:label ?label0 }}
               OPTIONAL {{ ?event sem:hasTimeStamp ?when }}
               OPTIONAL {{ ?event sem:hasBeginTimeStamp ?begin }}
               OPTIONAL {{ ?event sem:hasEndTimeStamp ?end }}
               BIND (COALESCE(?label0, STR(?event)) AS ?label)
               BIND (COALESCE(?role0, "") AS ?role)
-            }} ORDER BY ?event""")
-        quotes = self.select(f"""
+            }} ORDER BY ?event""", hierarchies))
+        quotes = self.select(expand(f"""
             SELECT DISTINCT ?excerpt ?text ?via ?vialabel WHERE {{
               {{ {node} prov:wasDerivedFrom ?excerpt . BIND ({node} AS ?via) }}
               UNION {{ ?via ?prop {node} . ?prop rdfs:subPropertyOf* sem:hasActor . ?via prov:wasDerivedFrom ?excerpt }}
@@ -762,7 +768,7 @@ class App:
               ?excerpt a tg:Excerpt ; prov:value ?text .
               OPTIONAL {{ ?via rdfs:label ?vl0 }}
               BIND (COALESCE(?vl0, "") AS ?vialabel)
-            }} ORDER BY ?via ?excerpt""")
+            }} ORDER BY ?via ?excerpt""", hierarchies))
         label = next((lit.value for p, _pl, lit, _ol in facts.rows
                       if isinstance(p, ox.NamedNode) and p.value == RDFS + "label" and isinstance(lit, ox.Literal)),
                      "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -19,10 +19,19 @@ from .dates import Span, parse_when
 from .namespaces import PREFIXES, TGR, XSD, compact
 from .store import Term
 
-if TYPE_CHECKING:
-    from .serve import Limits
-
 XSD_STRING = XSD + "string"
+
+
+class Limits(Protocol):
+    """What the query page says of serve's limits (serve.Limits has them; no import, so no circle)."""
+
+    @property
+    def max_rows(self) -> int: ...
+
+    @property
+    def timeout(self) -> float: ...
+
+    def describe(self) -> str: ...
 
 
 def esc(value: object) -> str:

@@ -1,10 +1,9 @@
 """The timeline: events at their real time precision, their filters, and the state of the world on a date.
 
-Events are read with a handful of named SPARQL queries (`queries/timeline-*.rq`),
-each over the whole selection, never one query per event, so the same code runs
-on the bundled graph, a million-triple store or a remote SPARQL endpoint. The
-filters that narrow the selection (type, actor, place) are pushed into those
-queries; the time filter is applied here, because overlap depends on precision.
+A view over the model (`model.py`), which reads events, roles, places and sources in
+bulk. The filters that narrow the selection (type, actor, place, and a pre-filter on
+time) go to the model; the exact time test is made here, because overlap depends on
+precision.
 """
 
 from __future__ import annotations
@@ -12,21 +11,18 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple
 
-import pyoxigraph as ox
-
 from . import actors as actor_names
-from .dates import Precision, Span, When, parse_user_date, parse_when
+from .dates import Precision, Span, When, parse_user_date
 from .errors import InputError
-from .namespaces import SEM, TG, compact
-from .query import closest, named_query
-from .store import Select, Store, Term, bulk_results
+from .model import EVENT, PLACE, Document, Event, EventFilter, Model, Vocabulary, local_name, value
+from .model import when as read_when
+from .namespaces import compact
+from .store import Store, bulk_results
 
-EVENT = SEM + "Event"
-FILTER_MARK = "#EVENT-FILTERS#"
 OTHER_LANE = "other"
 
 
@@ -95,20 +91,26 @@ class TimelineEvent:
     comment: str
     types: list[TypeRef]
     lane: TypeRef | None
-    span: Span
+    span: Span | None  # None: no source dates it (listed as undated, never placed on a guess)
     actors: list[ActorRole] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
     status: str = ""
     quotes: list[Quote] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
     all_types: tuple[str, ...] = ()
+    modality: str = ""  # how the source hedges it: planned, possible, rumoured, alleged; "" when stated as fact
 
     @property
     def type_label(self) -> str:
         return ", ".join(t.label for t in self.types)
 
+    @property
+    def date_label(self) -> str:
+        return self.span.label if self.span else "undated"
+
     def sort_key(self) -> tuple[date, Precision, str, str]:
-        return (*self.span.sort_key(), self.label.casefold(), self.iri)
+        when = self.span.sort_key() if self.span else (date.max, Precision.DAY)  # undated events last
+        return (*when, self.label.casefold(), self.iri)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -117,13 +119,14 @@ class TimelineEvent:
             "comment": self.comment,
             "types": [{"iri": t.iri, "label": t.label} for t in self.types],
             "lane": self.lane.label if self.lane else None,
-            "date": self.span.label,
-            "start": self.span.begin.iso,
-            "end": self.span.finish.iso if self.span.finish else None,
-            "precision": self.span.begin.precision.name.lower(),
+            "date": self.date_label,
+            "start": self.span.begin.iso if self.span else None,
+            "end": self.span.finish.iso if self.span and self.span.finish else None,
+            "precision": self.span.begin.precision.name.lower() if self.span else None,
             "actors": [{"role": a.role, "iri": a.iri, "label": a.label} for a in self.actors],
             "places": [{"iri": p.iri, "label": p.label} for p in self.places],
             "status": self.status,
+            "modality": self.modality,
             "quotes": [{"text": q.text, "excerpt": q.excerpt, "document": q.document_title} for q in self.quotes],
             "sources": [
                 {"iri": s.iri, "kind": s.kind, "title": s.title, "publisher": s.publisher, "url": s.url,
@@ -184,65 +187,20 @@ class AsOf:
                      + as_text(held_header, held, caption=f"relationships that held on {self.day.isoformat()}"))
 
 
-# --------------------------------------------------------------------------- reading terms
-
-
-def _value(term: Term | None) -> str | None:
-    # Called for every cell of every row: getattr beats an isinstance chain (a Triple has no value).
-    value: str | None = getattr(term, "value", None)
-    return value
-
-
-def _lang_rank(term: Term | None) -> int:
-    """English first, then untagged, then anything else: the label a reader of this tool expects."""
-    if not isinstance(term, ox.Literal):
-        return 3
-    return 0 if (term.language or "").lower().startswith("en") else 1 if not term.language else 2
-
-
-def _iri_label(iri: str) -> str:
-    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or compact(iri)
-
-
-def _node(iri: str) -> str:
-    return str(ox.NamedNode(iri))
-
-
-def _run(store: Store, name: str, filters: str = "") -> Select:
-    text = named_query(name).text.replace(FILTER_MARK, filters)
-    result = store.query(text, where=f"named query {name!r}")
-    assert isinstance(result, Select), f"named query {name} is not a SELECT"
-    return result
-
-
 # --------------------------------------------------------------------------- classes and lanes
 
 
-def event_classes(store: Store) -> dict[str, EventClass]:
+def event_classes(store: Store | Model) -> dict[str, EventClass]:
     """sem:Event and every subclass, with labels and colours from the ontology."""
-    labels: dict[str, tuple[int, str]] = {}
-    colours: dict[str, str] = {}
-    parents: dict[str, set[str]] = {}
-    for row in _run(store, "timeline-classes").dicts():
-        iri = _value(row["class"])
-        if iri is None or not isinstance(row["class"], ox.NamedNode):
-            continue
-        parents.setdefault(iri, set())
-        parent = _value(row["parent"])
-        if parent:
-            parents[iri].add(parent)
-        label = _value(row["label"])
-        if label is not None and (iri not in labels or _lang_rank(row["label"]) < labels[iri][0]):
-            labels[iri] = (_lang_rank(row["label"]), label)
-        colour = _value(row["colour"])
-        if colour:
-            colours[iri] = colour
-    parents.setdefault(EVENT, set())
-    return {
-        iri: EventClass(iri, labels.get(iri, (0, "Event" if iri == EVENT else _iri_label(iri)))[1],
-                        colours.get(iri), tuple(sorted(ps)))
-        for iri, ps in parents.items()
-    }
+    vocabulary = _model(store).vocabulary
+    inside = vocabulary.subclasses(EVENT)
+    found = {}
+    for iri in inside:
+        term = vocabulary.terms.get(iri)
+        label = term.label if term and term.label else "Event" if iri == EVENT else local_name(iri)
+        found[iri] = EventClass(iri, label, term.colour if term else None,
+                                tuple(p for p in vocabulary.parents(iri) if p in inside))
+    return found
 
 
 def lanes(classes: dict[str, EventClass]) -> list[EventClass]:
@@ -252,14 +210,14 @@ def lanes(classes: dict[str, EventClass]) -> list[EventClass]:
 
 
 def ancestors(classes: dict[str, EventClass], iri: str) -> set[str]:
+    """The event class and the event classes above it (for callers holding `event_classes`)."""
     seen: set[str] = set()
     todo = [iri]
     while todo:
         current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        todo.extend(classes[current].parents if current in classes else ())
+        if current not in seen:
+            seen.add(current)
+            todo.extend(classes[current].parents if current in classes else ())
     return seen
 
 
@@ -275,42 +233,35 @@ class Typing:
 class TypeSummaries:
     """Works out each distinct set of types once: a big graph has many events but few type sets."""
 
-    def __init__(self, classes: dict[str, EventClass]) -> None:
+    def __init__(self, classes: dict[str, EventClass], vocabulary: Vocabulary) -> None:
         self.classes = classes
+        self.vocabulary = vocabulary
         self.top = {c.iri: c for c in lanes(classes)}
-        self._ancestors: dict[str, set[str]] = {}
         self._done: dict[frozenset[str], Typing] = {}
 
-    def ancestors(self, iri: str) -> set[str]:
-        if iri not in self._ancestors:
-            self._ancestors[iri] = ancestors(self.classes, iri)
-        return self._ancestors[iri]
-
     def label(self, iri: str) -> str:
-        return self.classes[iri].label if iri in self.classes else _iri_label(iri)
+        return self.classes[iri].label if iri in self.classes else local_name(iri)
 
     def __call__(self, types: Iterable[str]) -> Typing:
         key = frozenset(types)
         if key not in self._done:
-            expanded = {a for t in key for a in self.ancestors(t)}
-            specific = sorted((t for t in key if not any(t != o and t in self.ancestors(o) for o in key)),
-                              key=lambda t: (self.label(t), t))
+            expanded = {a for t in key for a in self.vocabulary.ancestors(t) if a in self.classes}
+            specific = sorted(self.vocabulary.specific(key), key=lambda t: (self.label(t), t))
             lanes_found = sorted((a for a in expanded if a in self.top), key=lambda i: (self.top[i].label, i))
             lane = TypeRef(lanes_found[0], self.top[lanes_found[0]].label) if lanes_found else None
             self._done[key] = Typing(tuple(TypeRef(t, self.label(t)) for t in specific), tuple(sorted(expanded)), lane)
         return self._done[key]
 
 
-def resolve_type(store: Store, name: str, classes: dict[str, EventClass] | None = None) -> EventClass:
+def resolve_type(store: Store | Model, name: str, classes: dict[str, EventClass] | None = None) -> EventClass:
     """An event class named by IRI, compact IRI, label or local name (case-insensitive)."""
-    classes = classes if classes is not None else event_classes(store)
-    iri = actor_names.expand(name)
-    wanted = name.strip().casefold()
-    for cls in sorted(classes.values(), key=lambda c: c.iri):
-        if cls.iri == iri or wanted in (cls.label.casefold(), _iri_label(cls.iri).casefold()):
-            return cls
-    choices = sorted({c.label for c in classes.values()} | {compact(c.iri) for c in classes.values()})
-    raise closest(name, choices, "event type")
+    model = _model(store)
+    classes = classes if classes is not None else event_classes(model)
+    return classes[model.vocabulary.find_class(name, EVENT, "event type")]
+
+
+def _model(store: Store | Model) -> Model:
+    return store if isinstance(store, Model) else Model(store)
 
 
 # --------------------------------------------------------------------------- filters
@@ -326,53 +277,11 @@ class Selection:
     start: date | None = None
     end: date | None = None
 
-    def sparql(self, period: bool = True) -> str:
-        """Graph patterns that narrow `?event`, spliced into the timeline queries.
-
-        With `period=False` the pre-filter on time stamps is left out.
-        """
-        parts = []
-        if self.type:
-            parts.append(f"?event a/rdfs:subClassOf* {_node(self.type.iri)} .")
-        if self.actor:
-            parts.append(f"?_role rdfs:subPropertyOf* sem:hasActor . ?event ?_role {_node(self.actor.iri)} .")
-        if self.place:
-            parts.append(f"?event sem:hasPlace/tg:locatedIn* {_node(self.place.iri)} .")
-        if period and (self.start or self.end):
-            parts.append(_period_filter(self.start, self.end))
-        return "\n      ".join(parts)
-
-
-# The lexical forms of xsd:gYear, gYearMonth and date sort as strings, and a shorter form sorts before
-# every longer form it is a prefix of. So with its own precision (4, 7 or 10 characters) a time stamp
-# compares with a day exactly as the dates do: "2020-11" <= "2020-11-15" (it begins on the 1st) and
-# "2020-11" >= "2020-11" (it ends on the 30th). Any other literal passes, and Span.overlaps decides.
-_TIME_KEYS = (("xsd:gYear", 4), ("xsd:gYearMonth", 7), ("xsd:date", 10), ("xsd:dateTime", 10))
-_TIME_ROWS = """OPTIONAL { ?event sem:hasTimeStamp ?_time }
-      OPTIONAL { ?event sem:hasBeginTimeStamp ?_begin }
-      OPTIONAL { ?event sem:hasEndTimeStamp ?_end }
-      BIND (COALESCE(?_begin, ?_time) AS ?_first)
-      BIND (COALESCE(?_end, ?_first) AS ?_last)"""
-
-
-def _time_test(var: str, op: str, day: date) -> str:
-    """SPARQL that is true when the time stamp in `var` may begin (<=) or end (>=) on the side of `day`."""
-    known = ", ".join(dt for dt, _ in _TIME_KEYS)
-    tests = [f"(DATATYPE({var}) = {dt} && SUBSTR(STR({var}), 1, {n}) {op} \"{day.isoformat()[:n]}\")"
-             for dt, n in _TIME_KEYS]
-    return "(" + " || ".join([*tests, f"!isLiteral({var})", f"DATATYPE({var}) NOT IN ({known})"]) + ")"
-
-
-def _period_filter(start: date | None, end: date | None) -> str:
-    """A conservative pre-filter on the events that may overlap start..end; the exact test is in Python."""
-    tests = []
-    if end is not None:
-        tests.append(_time_test("?_first", "<=", end))
-    if start is not None:
-        tests.append(_time_test("?_last", ">=", start))
-    if not tests:
-        return ""
-    return _TIME_ROWS + "\n      FILTER (" + "\n        && ".join(tests) + ")"
+    def filter(self, only: Iterable[str] | None = None) -> EventFilter:
+        """What the model narrows the events by; with `only`, just those events."""
+        return EventFilter(self.type.iri if self.type else None, self.actor.iri if self.actor else None,
+                           self.place.iri if self.place else None, self.start, self.end,
+                           frozenset(only) if only is not None else None)
 
 
 def _day(value: date | str | None, option: str, last: bool) -> tuple[date | None, str]:
@@ -383,7 +292,7 @@ def _day(value: date | str | None, option: str, last: bool) -> tuple[date | None
 
 
 def select(
-    store: Store,
+    store: Store | Model,
     *,
     actor: str | None = None,
     type: str | None = None,  # as users know it from --type
@@ -397,14 +306,15 @@ def select(
     `start`/`end` as text take their precision: `start="2020"` means from 1 Jan 2020,
     `end="2020-11"` up to 30 Nov 2020.
     """
+    model = _model(store)
     first, first_text = _day(start, "--from", last=False)
     last, last_text = _day(end, "--to", last=True)
     if first and last and first > last:
         raise InputError(f"--from {first_text} is later than --to {last_text}; give --from on or before --to")
     return Selection(
-        type=resolve_type(store, type, classes) if type else None,
-        actor=actor_names.resolve(store, actor) if actor else None,
-        place=actor_names.resolve(store, place, TG + "Place", "place") if place else None,
+        type=resolve_type(model, type, classes) if type else None,
+        actor=actor_names.resolve(model.store, actor) if actor else None,
+        place=actor_names.resolve(model.store, place, PLACE, "place") if place else None,
         start=first,
         end=last,
     )
@@ -413,20 +323,8 @@ def select(
 # --------------------------------------------------------------------------- events
 
 
-def _when(term: Term | None, event: str) -> When | None:
-    if not isinstance(term, ox.Literal):
-        return None
-    try:
-        return parse_when(term.value, term.datatype.value)
-    except ValueError:
-        raise InputError(
-            f"event {compact(event)} has the time {term.value!r}, which is not a date; "
-            "use xsd:date, xsd:gYearMonth or xsd:gYear (tech-graph validate shows where)"
-        ) from None
-
-
 def events(
-    store: Store,
+    store: Store | Model,
     *,
     actor: str | None = None,
     type: str | None = None,  # as users know it from --type
@@ -440,9 +338,10 @@ def events(
     `place` includes places located in it; `start`/`end` keep events whose span overlaps.
     Events without any time stamp cannot be placed and are left out.
     """
-    classes = event_classes(store)
-    chosen = select(store, actor=actor, type=type, start=start, end=end, place=place, classes=classes)
-    return Events(events_for(store, chosen, classes))
+    model = _model(store)
+    classes = event_classes(model)
+    chosen = select(model, actor=actor, type=type, start=start, end=end, place=place, classes=classes)
+    return Events(events_for(model, chosen, classes))
 
 
 class Events(list[TimelineEvent]):
@@ -461,113 +360,73 @@ class Events(list[TimelineEvent]):
         printer.text(as_text(header, rows, caption="events"))
 
 
-Row = tuple[Term | None, ...]
 VALUES_LIMIT = 10_000  # above this many events a VALUES block costs more than the patterns it replaces
 
 
-def _better(current: Term | None, term: Term | None) -> Term | None:
-    """The term a reader expects of two labels: English first, then untagged; the first seen on a tie."""
-    if term is None or (current is not None and _lang_rank(term) >= _lang_rank(current)):
-        return current
-    return term
-
-
-def _merge(rows: list[Row]) -> tuple[Term | None, ...]:
-    """One event's rows of timeline-events as one: (label, comment, time, begin, end, status)."""
-    label = comment = time = begin = end = status = None
-    for _, lab, com, tim, beg, fin, state, state_label in rows:
-        label, comment, status = _better(label, lab), _better(comment, com), _better(status, state_label)
-        if status is None and state is not None:
-            status = ox.Literal(_iri_label(str(_value(state))))
-        time, begin, end = time or tim, begin or beg, end or fin
-    return label, comment, time, begin, end, status
-
-
-def _events_only(iris: Iterable[str]) -> str:
-    """A filter that narrows `?event` to these events: a VALUES block, standard SPARQL 1.1."""
-    return "VALUES ?event { " + " ".join(_node(iri) for iri in iris) + " }"
-
-
-def events_for(store: Store, chosen: Selection, classes: dict[str, EventClass] | None = None) -> list[TimelineEvent]:
+def events_for(store: Store | Model, chosen: Selection,
+               classes: dict[str, EventClass] | None = None) -> list[TimelineEvent]:
     """The events of a resolved Selection (see `select`)."""
-    classes = classes if classes is not None else event_classes(store)
+    model = _model(store)
+    classes = classes if classes is not None else event_classes(model)
     with bulk_results():
-        return _events_for(store, chosen, classes)
+        return _events_for(model, chosen, classes)
 
 
-def _events_for(store: Store, chosen: Selection, classes: dict[str, EventClass]) -> list[TimelineEvent]:
-    filters = chosen.sparql()
-
-    grouped: dict[str, list[Row]] = {}
-    for row in _run(store, "timeline-events", filters).rows:
-        iri = _value(row[0])
-        if iri is not None:
-            found = grouped.get(iri)
-            if found is None:
-                grouped[iri] = [row]
-            else:
-                found.append(row)
-
-    core: dict[str, tuple[Span, tuple[Term | None, ...]]] = {}
-    for iri, rows in grouped.items():
-        if len(rows) == 1:  # the usual case: one label, one time stamp
-            _, label, comment, time, begin, end, state, status = rows[0]
-            if status is None and state is not None:
-                status = ox.Literal(_iri_label(str(_value(state))))
-        else:
-            label, comment, time, begin, end, status = _merge(rows)
-        first = _when(begin, iri) or _when(time, iri)
+def _events_for(model: Model, chosen: Selection, classes: dict[str, EventClass]) -> list[TimelineEvent]:
+    core: dict[str, tuple[Span | None, Event]] = {}
+    dated_only = chosen.start is not None or chosen.end is not None
+    for iri, event in model.events(chosen.filter()).items():
+        first = read_when(event.begin, iri) or read_when(event.time, iri)
         if first is None:
+            if not dated_only:  # no source dates it: listed as undated; a period cannot hold it
+                core[iri] = (None, event)
             continue
-        span = Span(first, _when(end, iri))
+        span = Span(first, read_when(event.end, iri))
         if span.overlaps(chosen.start, chosen.end):
-            core[iri] = (span, (label, comment, status))
+            core[iri] = (span, event)
     if not core:
         return []
+    narrowed = chosen.filter()
     if chosen.start or chosen.end:
         # The period is decided: the other queries need only the events kept. Many of them are
         # cheaper to find again than to name; the rows of any others are skipped here.
-        filters = _events_only(core) if len(core) <= VALUES_LIMIT else chosen.sparql(period=False)
+        narrowed = chosen.filter(core) if len(core) <= VALUES_LIMIT else replace(narrowed, start=None, end=None)
 
-    types: dict[str, set[str]] = {}
-    for event, cls in _run(store, "timeline-types", filters).rows:
-        iri = _value(event)
-        if iri in core and cls is not None:
-            types.setdefault(iri, set()).add(str(_value(cls)))
-
+    vocabulary = model.vocabulary
     roles: dict[str, set[ActorRole]] = {}
-    for event, role, role_label, actor, actor_label in _run(store, "timeline-actors", filters).rows:
-        iri, who = _value(event), _value(actor)
-        if iri in core and who:
-            named = _value(role_label) or _iri_label(str(_value(role)))
-            roles.setdefault(iri, set()).add(ActorRole(named, who, _value(actor_label) or compact(who)))
+    for taking in model.participants(narrowed):
+        if taking.event in core:
+            who = taking.actor_label or compact(taking.actor)
+            roles.setdefault(taking.event, set()).update(
+                ActorRole(name, taking.actor, who) for name in vocabulary.labels(taking.role))
 
-    places: dict[str, set[Place]] = {}
-    for event, place, place_label in _run(store, "timeline-places", filters).rows:
-        iri, where = _value(event), _value(place)
-        if iri in core and where:
-            places.setdefault(iri, set()).add(Place(where, _value(place_label) or compact(where)))
+    places: dict[str, list[Place]] = {}
+    for iri, found in model.places(narrowed).items():
+        if iri in core:
+            places[iri] = [Place(p.iri, p.label or compact(p.iri)) for p in found]
 
-    quotes, sources = _provenance(store, filters, core)
+    quotes, sources = _provenance(model, narrowed, core)
 
-    typing = TypeSummaries(classes)
+    typing = TypeSummaries(classes, vocabulary)
     result = []
-    for iri, (span, (label, comment, status)) in core.items():
-        typed = typing(types.get(iri, {EVENT}))
+    for iri, (placed_at, event) in core.items():
+        typed = typing(event.types or {EVENT})
         acting, placed, quoted = roles.get(iri, ()), places.get(iri, ()), quotes.get(iri, ())
+        status = value(event.status_label) or (local_name(event.status) if event.status else "")
         result.append(TimelineEvent(
             iri=iri,
-            label=_value(label) or compact(iri),
-            comment=_value(comment) or "",
+            label=value(event.label) or compact(iri),
+            comment=value(event.comment) or "",
             types=list(typed.specific),
             lane=typed.lane,
-            span=span,
+            span=placed_at,
             actors=sorted(acting, key=_actor_order) if len(acting) > 1 else list(acting),
             places=sorted(placed, key=_place_order) if len(placed) > 1 else list(placed),
-            status=_value(status) or "",
+            status=status,
             quotes=sorted(quoted, key=_quote_order) if len(quoted) > 1 else list(quoted),
             sources=sources.get(iri, []),
             all_types=typed.expanded,
+            modality=event.modality_name,
         ))
     result.sort(key=TimelineEvent.sort_key)
     return result
@@ -585,60 +444,38 @@ def _quote_order(quote: Quote) -> tuple[str, str]:
     return (quote.text, quote.excerpt)
 
 
-@dataclass
-class _Document:
-    """What the rows of timeline-sources say about one document (the same whichever event cites it)."""
-
-    kinds: set[str] = field(default_factory=set)
-    titles: set[str] = field(default_factory=set)
-    labels: set[str] = field(default_factory=set)
-    publishers: set[str] = field(default_factory=set)
-    urls: set[str] = field(default_factory=set)
-
-    def add(self, kind: str | None, title: str | None, label: str | None, publisher: str | None,
-            url: str | None) -> None:
-        for values, value in ((self.kinds, kind), (self.titles, title), (self.labels, label),
-                              (self.publishers, publisher), (self.urls, url)):
-            if value:
-                values.add(value)
-
-
 def _provenance(
-    store: Store, filters: str, wanted: Container[str]
+    model: Model, chosen: EventFilter, wanted: Container[str]
 ) -> tuple[dict[str, set[Quote]], dict[str, list[SourceRef]]]:
-    """Quotes and cited documents per event, one query for all events.
+    """Quotes and cited documents per event.
 
     A quote's document is the article or a background source quoted verbatim; where
     a value has several forms (two titles), the smallest wins, so every store agrees.
     """
-    documents: dict[str, _Document] = {}
     uses: dict[str, dict[str, set[str]]] = {}  # event -> document -> {"fact", "date"}
     quoted: dict[str, set[tuple[str, str, str]]] = {}  # event -> (text, excerpt, document)
-    for event, use, source, quote, document, kind, title, label, publisher, url in _run(
-            store, "timeline-sources", filters).rows:
-        iri, excerpt, doc = _value(event), _value(source), _value(document)
-        if iri is None or iri not in wanted or not excerpt or not doc:
+    for d in model.derivations(chosen):
+        if d.node not in wanted:
             continue
-        found = documents.get(doc)
-        if found is None:
-            found = documents[doc] = _Document()
-        found.add(_value(kind), _value(title), _value(label), _value(publisher), _value(url))
-        uses.setdefault(iri, {}).setdefault(doc, set()).add(_value(use) or "fact")
-        text = _value(quote)
-        if text is not None:
-            quoted.setdefault(iri, set()).add((text, excerpt, doc))
+        doc = (d.quoted_from or d.source) if d.excerpt else d.source
+        uses.setdefault(d.node, {}).setdefault(doc, set()).add(d.use)
+        if d.excerpt and d.quote is not None:
+            quoted.setdefault(d.node, set()).add((d.quote, d.source, doc))
 
-    titles = {doc: min(d.titles or d.labels or {compact(doc)}) for doc, d in documents.items()}
+    documents = model.documents
+    cited = {doc for found in uses.values() for doc in found}
+    titles = {doc: min(documents[doc].titles or documents[doc].labels or {compact(doc)}) if doc in documents
+              else compact(doc) for doc in cited}
     refs: dict[tuple[str, tuple[str, ...]], SourceRef] = {}  # a big graph cites few documents, in few ways
 
     def ref(doc: str, used: set[str]) -> SourceRef:
         used_for = tuple(u for u in ("fact", "date") if u in used)
         key = (doc, used_for)
         if key not in refs:
-            d = documents[doc]
-            refs[key] = SourceRef(doc, "article" if "article" in d.kinds else "background", titles[doc],
-                                  min(d.publishers) if d.publishers else None, min(d.urls) if d.urls else None,
-                                  used_for)
+            d = documents.get(doc) or Document(doc)
+            refs[key] = SourceRef(doc, "article" if d.article else "background", titles[doc],
+                                  min(d.publishers) if d.publishers else None,
+                                  min(u for u, _ in d.urls) if d.urls else None, used_for)
         return refs[key]
 
     sources = {iri: sorted((ref(doc, used) for doc, used in found.items()), key=_source_order)
@@ -655,28 +492,29 @@ def _source_order(source: SourceRef) -> tuple[bool, str, str]:
 # --------------------------------------------------------------------------- as of a date
 
 
-def relationships(store: Store) -> list[Relationship]:
+def relationships(store: Store | Model) -> list[Relationship]:
     """Every tg:Relationship with its source, target and time span."""
-    found: dict[str, Relationship] = {}
-    for row in _run(store, "as-of-relationships").dicts():
-        iri = _value(row["relationship"])
-        if iri is None or iri in found:
-            continue
-        source, target, kind = _value(row["source"]), _value(row["target"]), _value(row["type"]) or ""
-        found[iri] = Relationship(
+    model = _model(store)
+    vocabulary = model.vocabulary
+    found = []
+    for iri, rel in model.relationships.items():
+        kind = vocabulary.most_specific(rel.types)
+        (source, target), (source_label, target_label) = next(iter(sorted(
+            rel.ends.items(), key=lambda item: (item[0][0] or "", item[0][1] or ""))))
+        found.append(Relationship(
             iri=iri,
-            label=_value(row["label"]) or compact(iri),
-            type=TypeRef(kind, _value(row["typeLabel"]) or _iri_label(kind)),
-            source=TypeRef(source or "", _value(row["sourceLabel"]) or (compact(source) if source else "")),
-            target=TypeRef(target or "", _value(row["targetLabel"]) or (compact(target) if target else "")),
-            begin=_when(row["begin"], iri),
-            end=_when(row["end"], iri),
-        )
-    return sorted(found.values(), key=lambda r: (r.begin.start if r.begin else date.min, r.label.casefold()))
+            label=value(rel.label) or compact(iri),
+            type=TypeRef(kind, vocabulary.label(kind)),
+            source=TypeRef(source or "", value(source_label) or (compact(source) if source else "")),
+            target=TypeRef(target or "", value(target_label) or (compact(target) if target else "")),
+            begin=read_when(rel.begin, iri),
+            end=read_when(rel.end, iri),
+        ))
+    return sorted(found, key=lambda r: (r.begin.start if r.begin else date.min, r.label.casefold()))
 
 
 def as_of(
-    store: Store,
+    store: Store | Model,
     when: When | date | str,
     *,
     actor: str | None = None,
@@ -694,10 +532,11 @@ def as_of(
     elif isinstance(when, date):
         when = When(when, Precision.DAY, when)
     day = when.end
-    classes = event_classes(store)
-    chosen = select(store, actor=actor, type=type, place=place, end=day, classes=classes)
-    so_far = events_for(store, chosen, classes)
-    held = [r for r in relationships(store) if r.holds_on(day)]
+    model = _model(store)
+    classes = event_classes(model)
+    chosen = select(model, actor=actor, type=type, place=place, end=day, classes=classes)
+    so_far = events_for(model, chosen, classes)
+    held = [r for r in relationships(model) if r.holds_on(day)]
     if chosen.actor:
         held = [r for r in held if chosen.actor.iri in (r.source.iri, r.target.iri)]
     return AsOf(day, when, so_far, held)
@@ -707,7 +546,7 @@ def as_of(
 
 
 EVENT_HEADER = ["date", "start", "end", "precision", "type", "lane", "event", "actors", "places", "status",
-                "quote", "source", "iri"]
+                "modality", "quote", "source", "iri"]
 
 
 def actors_text(event: TimelineEvent) -> str:
@@ -724,16 +563,17 @@ def events_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list[
     rows = []
     for e in events:
         rows.append([
-            e.span.label,
-            e.span.begin.iso,
-            e.span.finish.iso if e.span.finish else "",
-            e.span.begin.precision.name.lower(),
+            e.date_label,
+            e.span.begin.iso if e.span else "",
+            e.span.finish.iso if e.span and e.span.finish else "",
+            e.span.begin.precision.name.lower() if e.span else "",
             e.type_label,
             e.lane.label if e.lane else "",
             e.label,
             actors_text(e),
             "; ".join(p.label for p in e.places),
             e.status,
+            e.modality,
             " | ".join(q.text for q in e.quotes),
             source_text(e),
             e.iri,
@@ -747,7 +587,8 @@ def reading_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list
     for e in events:
         background = [s.citation for s in e.sources if s.kind == "background"]
         source = f"“{e.quotes[0].text}”" if e.quotes else "; ".join(background)
-        rows.append([e.span.label, e.type_label, e.label, ", ".join(a.label for a in e.actors), source])
+        label = f"{e.label} ({e.modality})" if e.modality else e.label
+        rows.append([e.date_label, e.type_label, label, ", ".join(a.label for a in e.actors), source])
     return ["date", "type", "event", "actors", "source"], rows
 
 
@@ -778,11 +619,20 @@ def _tl_date(when: When) -> dict[str, int]:
 
 
 def timelinejs(events: Sequence[TimelineEvent], title: str = "tech-graph timeline") -> str:
-    """TimelineJS3 JSON. Its text fields are HTML, so every value is escaped."""
+    """TimelineJS3 JSON. Its text fields are HTML, so every value is escaped.
+
+    TimelineJS needs a start date, so undated events are left out; the title slide says how many.
+    """
     esc = html.escape
     slides = []
+    undated = 0
     for e in events:
+        if e.span is None:
+            undated += 1
+            continue
         parts = [f"<p>{esc(e.comment)}</p>"] if e.comment else []
+        if e.modality:
+            parts.append(f"<p>{esc(e.modality.capitalize())}, per the source.</p>")
         parts += [f"<blockquote>{esc(q.text)}</blockquote>" for q in e.quotes]
         if e.actors:
             parts.append("<p>" + esc(actors_text(e)) + "</p>")
@@ -798,5 +648,7 @@ def timelinejs(events: Sequence[TimelineEvent], title: str = "tech-graph timelin
         if e.lane:
             slide["group"] = e.lane.label
         slides.append(slide)
-    doc = {"title": {"text": {"headline": esc(title), "text": f"<p>{len(slides)} events</p>"}}, "events": slides}
+    left_out = f"; {undated} undated events are in the table, not here" if undated else ""
+    doc = {"title": {"text": {"headline": esc(title), "text": f"<p>{len(slides)} events{left_out}</p>"}},
+           "events": slides}
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"

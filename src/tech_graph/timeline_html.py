@@ -38,12 +38,18 @@ def _precision_class(when: When) -> str:
 
 
 def _item(event: TimelineEvent, colour: str) -> dict[str, Any]:
-    """A vis-timeline item: a point for a day, a range over the whole month, year or span otherwise."""
+    """A vis-timeline item: a point for a day, a range over the whole month, year or span otherwise.
+
+    A hedged event (rumoured, planned...) says so in its text and is drawn dashed.
+    """
     span = event.span
+    assert span is not None, "undated events are listed, not placed"
     finish = span.finish or span.begin
     imprecise = span.begin.precision is not Precision.DAY or finish.precision is not Precision.DAY
     is_span = span.finish is not None and span.finish != span.begin
     classes = ["tg-event", f"tg-prec-{_precision_class(span.begin)}"]
+    if event.modality:
+        classes.append("tg-hedged")
     if imprecise:
         classes.append("tg-imprecise")
     if is_span:
@@ -52,7 +58,7 @@ def _item(event: TimelineEvent, colour: str) -> dict[str, Any]:
         "id": event.iri,
         "group": event.lane.iri if event.lane else OTHER_LANE,
         "start": span.start.isoformat(),
-        "text": event.label,
+        "text": f"{event.label} ({event.modality})" if event.modality else event.label,
         "when": span.label if (imprecise or is_span) else "",
         "className": " ".join(classes),
         "types": list(event.all_types),
@@ -72,6 +78,8 @@ def _item(event: TimelineEvent, colour: str) -> dict[str, Any]:
 
 
 def _precision_note(event: TimelineEvent) -> str:
+    if event.span is None:
+        return "no source dates it"
     notes = []
     for part, when in (("begin", event.span.begin), ("end", event.span.finish)):
         if when is not None and when.precision is not Precision.DAY:
@@ -83,13 +91,14 @@ def _precision_note(event: TimelineEvent) -> str:
 def _detail(event: TimelineEvent) -> dict[str, Any]:
     return {
         "label": event.label,
-        "date": event.span.label,
+        "date": event.date_label,
         "precision": _precision_note(event),
         "types": event.type_label,
         "lane": event.lane.label if event.lane else "",
         "actors": [[a.role, a.label] for a in event.actors],
         "places": [p.label for p in event.places],
         "status": event.status,
+        "modality": event.modality,
         "comment": event.comment,
         "quotes": [{"text": q.text, "document": q.document_title or ""} for q in event.quotes],
         "sources": [
@@ -109,6 +118,8 @@ def page_data(events: Sequence[TimelineEvent], classes: dict[str, EventClass]) -
     """
     top = lanes(classes)
     colours = {c.iri: safe_colour(c.colour) for c in top}
+    undated = [e for e in events if e.span is None]  # no source dates them: listed under the timeline
+    events = [e for e in events if e.span is not None]
     used = {e.lane.iri if e.lane else OTHER_LANE for e in events}
     groups = [{"id": c.iri, "label": c.label, "colour": colours[c.iri]} for c in top if c.iri in used]
     if OTHER_LANE in used:
@@ -128,7 +139,9 @@ def page_data(events: Sequence[TimelineEvent], classes: dict[str, EventClass]) -
         "items": items,
         "groups": groups,
         "types": types,
-        "details": {e.iri: _detail(e) for e in events},
+        "details": {e.iri: _detail(e) for e in [*events, *undated]},
+        "undated": [{"id": e.iri, "text": f"{e.label} ({e.modality})" if e.modality else e.label,
+                     "types": e.type_label} for e in undated],
     }
 
 
@@ -154,6 +167,8 @@ main { flex: 1; display: flex; min-height: 0; }
 .vis-item.vis-point .vis-dot { border-color: inherit; border-width: 5px; border-radius: 5px; }
 .vis-item.vis-point.vis-selected { background: #fff3b0; }
 .vis-item.vis-selected { border-color: #000 !important; border-width: 2px; }
+.vis-item.tg-hedged { border-style: dashed !important; }
+#tg-undated { margin: 0 1rem 1rem; }
 .tg-when { font-style: italic; color: #555; margin-right: .4em; }
 .tg-group { padding-left: .4em; border-left: 6px solid; }
 """
@@ -244,6 +259,7 @@ PAGE_JS = """
     row(dl, "Actors", d.actors.map(function (a) { return a[0] + ": " + a[1]; }));
     row(dl, "Places", d.places);
     row(dl, "Status", d.status);
+    row(dl, "Modality", d.modality ? d.modality + ", per the source" : "");
     panel.appendChild(dl);
     if (d.quotes.length) {
       panel.appendChild(el("h3", d.quotes.length > 1 ? "Quotes" : "Quote"));
@@ -278,6 +294,22 @@ PAGE_JS = """
     panel.appendChild(el("div", d.iri, "tg-iri"));
   }
   timeline.on("select", function (props) { showDetail(props.items[0]); });
+  var undated = document.getElementById("tg-undated");
+  if (data.undated.length) {
+    undated.hidden = false;
+    var ul = undated.querySelector("ul");
+    data.undated.forEach(function (u) {
+      var li = el("li");
+      var link = el("a", u.text);
+      link.setAttribute("href", "#");
+      link.addEventListener("click", function (ev) {
+        ev.preventDefault(); timeline.setSelection([]); showDetail(u.id);
+      });
+      li.appendChild(link);
+      li.appendChild(el("span", " \u2014 " + u.types));
+      ul.appendChild(li);
+    });
+  }
   showDetail(null);
   showCount();
   timeline.fit({animation: false});
@@ -314,6 +346,8 @@ def render_page(data: dict[str, Any], *, title: str = "tech-graph timeline") -> 
   <div id="tg-timeline"></div>
   <aside id="tg-detail" aria-live="polite"></aside>
 </main>
+<section id="tg-undated" hidden><h2>Undated</h2>
+  <p>No source dates these events, so they are not placed on the time line.</p><ul></ul></section>
 <script type="application/json" id="tg-data">{json_for_script(data)}</script>
 {script_tag(VIS_JS)}
 <script>{PAGE_JS}</script>

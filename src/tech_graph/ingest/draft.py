@@ -62,7 +62,7 @@ def known_events(store: Store) -> list[Known]:
     from ..timeline import events
 
     return [Known(e.iri, e.label, frozenset(t.iri for t in e.types), frozenset(e.all_types),
-                  frozenset(a.iri for a in e.actors), e.span.start, e.span.end) for e in events(store)]
+                  frozenset(a.iri for a in e.actors), e.span.start, e.span.end) for e in events(store) if e.span]
 
 
 def draft_path(root: Path, name: str) -> Path:

@@ -147,6 +147,7 @@
     field(card, "when", e.date);
     field(card, "roles", e.roles);
     field(card, "status", e.status);
+    field(card, "modality", e.modality ? e.modality + ", per the source" : "");
     quote(card, e.quote, e.source);
     return card;
   }
@@ -165,6 +166,7 @@
     panel.appendChild(type);
     field(panel, "when", n.date);
     field(panel, "status", n.status);
+    field(panel, "modality", n.modality ? n.modality + ", per the source" : "");
     var group = communities.get(n.community);
     if (group && group.size > 1) field(panel, "community", "#" + group.id + ", with " + (group.size - 1) + " other" +
                                      (group.size === 2 ? "" : "s") + ": " + group.members.filter(function (m) {
