@@ -83,7 +83,8 @@ def query_page(page: Any, allow: list[str], example: str, view: str, ready: str,
 
 
 def serve(page: Any, _tmp: Path, allow: list[str]) -> Stop:
-    return query_page(page, allow, "timeline", "timeline", "#result-timeline .vis-item", TGR + "ant-ipo-suspension")
+    return query_page(page, allow, "regulatory-actions", "timeline", "#result-timeline .vis-item",
+                      TGR + "stayntouch-divestment-order")  # one item, its two regulators in the panel
 
 
 def serve_420(page: Any, _tmp: Path, allow: list[str]) -> Stop:
