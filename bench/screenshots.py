@@ -1,6 +1,6 @@
 """Write the README's screenshots (docs/*.png) from the shipped graph; not a test.
 
-    .venv/bin/python bench/screenshots.py [timeline] [graph] [serve]
+    .venv/bin/python bench/screenshots.py [timeline] [graph] [serve] [serve-420]
 
 Each page is opened the way the browser tests open it (Debian's chromium; only file:
 or this server's own URLs let through) and the script fails if a page asked for
@@ -59,7 +59,8 @@ def graph(page: Any, tmp: Path, _allow: list[str]) -> Stop:
     return None
 
 
-def serve(page: Any, _tmp: Path, allow: list[str]) -> Stop:
+def query_page(page: Any, allow: list[str], example: str, view: str, ready: str, item: str = "") -> Stop:
+    """The query page of a fresh server: run an example, pick a view, and select one of its items."""
     from tech_graph.serve import App, Settings, start_in_thread
     from tech_graph.store import memory_store
 
@@ -67,22 +68,43 @@ def serve(page: Any, _tmp: Path, allow: list[str]) -> Stop:
     allow.append(running.url.rstrip("/"))  # this server, and nothing else
     try:
         page.goto(running.url)
-        page.click("#examples a[data-name='as-of-relationships']")
-        page.wait_for_selector("#result-table tbody tr")
-        page.click("#views button[data-view='graph']")
-        page.wait_for_selector("#result-graph canvas")
-        page.wait_for_timeout(1500)  # let the small graph settle before the picture
+        page.click(f"#examples a[data-name='{example}']")
+        page.wait_for_selector("#status:has-text('row')")
+        page.click(f"#views button[data-view='{view}']")
+        page.wait_for_selector(ready)
+        if item:
+            page.evaluate("a => window.techGraph.select(a[0], a[1])", [view, item])
+            page.wait_for_selector("#detail:not([hidden])")
+        page.wait_for_timeout(800)  # let the drawing settle before the picture
     except BaseException:
         running.stop()
         raise
     return running.stop
 
 
+def serve(page: Any, _tmp: Path, allow: list[str]) -> Stop:
+    return query_page(page, allow, "regulatory-actions", "timeline", "#result-timeline .vis-item",
+                      TGR + "stayntouch-divestment-order")  # one item, its two regulators in the panel
+
+
+def serve_420(page: Any, _tmp: Path, allow: list[str]) -> Stop:
+    return query_page(page, allow, "crackdown-by-country", "bar", "#result-bar .bar")
+
+
 SHOTS: dict[str, tuple[Callable[[Any, Path, list[str]], Stop], tuple[int, int]]] = {
     "timeline": (timeline, (1400, 820)),
     "graph": (graph, (1400, 860)),
-    "serve": (serve, (1400, 900)),
+    "serve": (serve, (1366, 768)),  # a laptop screen: the view shows without scrolling
+    "serve-420": (serve_420, (420, 860)),
 }
+
+
+def has_chinese_font() -> bool:
+    """Chinese names (阿里巴巴) need a CJK font, or the pictures show empty boxes."""
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    return bool(fc_list and subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True).stdout.strip())
 
 
 @contextmanager
@@ -90,6 +112,8 @@ def browser() -> Iterator[Any]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         sys.exit("error: Debian's chromium is not installed (apt-get install chromium)")
+    if not has_chinese_font():
+        sys.exit("error: no Chinese font, so Chinese names would show as boxes (apt-get install fonts-wqy-microhei)")
     with sync_playwright() as pw:
         launched = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         yield launched

@@ -122,6 +122,31 @@ def test_stats(runner: CliRunner) -> None:
     assert "tgr:ant-group" in out
 
 
+def test_stats_and_central_mean_the_same_degree_and_links(runner: CliRunner) -> None:
+    """One meaning of degree (distinct neighbouring actors) and of links, in both commands."""
+    stats = runner.invoke(cli, ["stats"]).output.split("Actors by degree\n", 1)[1]
+    central = runner.invoke(cli, ["central", "--top", "50"]).output
+
+    def numbers(text: str, label: str) -> list[str]:
+        line = next(line for line in text.splitlines() if f" {label} " in line)
+        return line.split()[-2:]
+
+    assert stats.splitlines()[0].split()[-2:] == ["degree", "links"]
+    for actor in ("Ant Group", "ByteDance", "Jack Ma"):
+        assert numbers(stats, actor) == numbers(central, actor)
+    assert "distinct neighbouring actors" in runner.invoke(cli, ["central", "--help"]).output
+    assert "distinct neighbours" in runner.invoke(cli, ["stats", "--help"]).output
+
+
+def test_timeline_without_matches_says_so(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["timeline", "--from", "1990", "--to", "1991"])
+    assert result.exit_code == 0
+    assert result.stdout == "" and result.stderr == "no events match\n"
+    # Machine formats still get their (empty) document.
+    result = runner.invoke(cli, ["timeline", "--actor", "Alibaba", "--to", "1990", "--format", "json"])
+    assert result.exit_code == 0 and result.stderr == "no events match\n" and result.stdout.strip()
+
+
 def test_click_usage_errors_are_one_line(runner: CliRunner) -> None:
     code, out = invoke(runner, "render", "--view", "foo")
     assert code == 2

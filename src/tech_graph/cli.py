@@ -401,6 +401,9 @@ def coverage(uncited: bool, html_file: str | None, fmt: str, output: str) -> Non
 def stats(output: str) -> None:
     """Print counts by class, events per year and actors by degree.
 
+    An actor's degree is its number of distinct neighbours in the actor network, as in
+    `central`; its links count one per event or relationship it shares with a neighbour.
+
     Example: tech-graph stats
     """
     from .stats import stats as compute
@@ -528,6 +531,8 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
         events = state.events if state else tl.events(store, actor=actor, type=type_, start=start, end=end,
                                                       place=place)
 
+    if not events:  # a message, not bare headers; an empty result is not an error
+        click.echo("no events match", err=True)
     if html_file:
         from .timeline_html import timeline_page
 
@@ -538,6 +543,8 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
             return
 
     fmt = fmt or "table"
+    if not events and fmt == "table" and not state:
+        return
     if fmt == "json":
         text = tl.events_json(events, state)
     elif fmt == "timelinejs":
@@ -654,7 +661,7 @@ def path(source: str, target: str, limit: int, until: str | None, output: str) -
 
 @cli.command()
 @click.option("--by", type=click.Choice(["degree", "betweenness", "pagerank"]), default="degree",
-              show_default=True, help="degree: distinct neighbours; betweenness; pagerank (weighted by links).")
+              show_default=True, help="degree: distinct neighbouring actors; betweenness; pagerank (by links).")
 @click.option("--top", default=20, show_default=True, type=click.IntRange(1), help="How many actors to list.")
 @_UNTIL
 @_TEXT_FORMAT
@@ -662,6 +669,9 @@ def path(source: str, target: str, limit: int, until: str | None, output: str) -
 @graph_options
 def central(by: str, top: int, until: str | None, fmt: str, output: str) -> None:
     """Rank the actors by how central they are in the actor network.
+
+    degree is the number of distinct neighbouring actors; links counts one per event or
+    relationship shared with a neighbour (two actors in three deals: one neighbour, three links).
 
     Example: tech-graph central --by betweenness --top 10
     """

@@ -131,37 +131,47 @@ def layout(title: str, body: str, *, scripts: Sequence[str] = (), styles: Sequen
 
 def query_page(examples: Sequence[Example], limits: Limits) -> str:
     items = "".join(
-        f'<li><a href="#{esc(quote(e.text, safe=""))}" class="example" data-name="{esc(e.name)}">{esc(e.name)}</a>'
-        f'<span>{esc(e.title)}</span></li>'
+        f'<li><a href="#query={esc(quote(e.text, safe=""))}" class="example" data-name="{esc(e.name)}">'
+        f'{esc(e.name)}</a><span>{esc(e.title)}</span></li>'
         for e in examples
     )
     first = examples[0].text if examples else "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10"
     body = f"""<main class="query-page">
+<section class="workbench">
+  <form id="query-form" method="get" action="/sparql">
+    <textarea id="query" name="query" spellcheck="false" rows="10">{esc(first)}</textarea>
+    <div class="actions">
+      <button id="run" type="submit">Run ▶</button>
+      <span class="hint">Ctrl+Enter runs. Prefixes tg:, tgr:, sem:, prov:, schema:, rdfs:, xsd: … are predeclared.
+        <code>#defaultView:Graph</code>, <code>Timeline</code> or <code>BarChart</code> picks a view;
+        <code>?x</code> with <code>?xLabel</code> names a node.
+        Limits: {esc(limits.describe())}; SERVICE and LOAD are refused.</span>
+    </div>
+  </form>
+  <div id="views">
+    <span role="tablist" aria-label="views">
+      <button type="button" role="tab" data-view="table" data-why="">Table</button>
+      <button type="button" role="tab" data-view="graph" data-why="needs a row linking two IRIs">Graph</button>
+      <button type="button" role="tab" data-view="timeline" data-why="needs a date column">Timeline</button>
+      <button type="button" role="tab" data-view="bar" data-why="needs a number column and a label">Bar chart</button>
+    </span>
+    <button type="button" id="copy-link" title="copy a link to this query, view and selection">Copy link</button>
+    <span id="status" role="status"></span>
+  </div>
+  <div class="result-area">
+    <div id="result-table" class="result" data-view="table"></div>
+    <div id="result-graph" class="result" data-view="graph" hidden></div>
+    <div id="result-timeline" class="result" data-view="timeline" hidden></div>
+    <div id="result-bar" class="result" data-view="bar" hidden></div>
+    <pre id="result-text" class="result" hidden></pre>
+    <aside id="detail" aria-live="polite" hidden></aside>
+    <div id="graph-legend" aria-label="node colours" hidden></div>
+  </div>
+</section>
 <aside class="examples">
   <h2>Examples</h2>
   <ul id="examples">{items}</ul>
 </aside>
-<section class="workbench">
-  <form id="query-form" method="get" action="/sparql">
-    <textarea id="query" name="query" spellcheck="false" rows="14">{esc(first)}</textarea>
-    <div class="actions">
-      <button id="run" type="submit">Run ▶</button>
-      <span class="hint">Ctrl+Enter runs. Prefixes tg:, tgr:, sem:, prov:, schema:, rdfs:, xsd: … are predeclared.
-        Add <code>#defaultView:Graph</code> or <code>#defaultView:Timeline</code> to pick a view.
-        Limits: {esc(limits.describe())}; SERVICE and LOAD are refused.</span>
-    </div>
-  </form>
-  <div id="views" role="tablist">
-    <button type="button" role="tab" data-view="table">Table</button>
-    <button type="button" role="tab" data-view="graph">Graph</button>
-    <button type="button" role="tab" data-view="timeline">Timeline</button>
-    <span id="status" role="status"></span>
-  </div>
-  <div id="result-table" class="result" data-view="table"></div>
-  <div id="result-graph" class="result" data-view="graph" hidden></div>
-  <div id="result-timeline" class="result" data-view="timeline" hidden></div>
-  <pre id="result-text" class="result" hidden></pre>
-</section>
 </main>"""
     return layout(
         "Query", body, page="query",
@@ -253,8 +263,8 @@ def downloads_page(downloads: Sequence[Download]) -> str:
     )
     body = f"""<main class="downloads"><h1>Downloads</h1>
 <p>The whole graph (data, sources and ontology) in every export format.</p>
-<table class="grid"><thead><tr><th>Format</th><th>What</th><th>Media type</th><th>Suffix</th></tr></thead>
-<tbody>{rows}</tbody></table></main>"""
+<div class="scroll"><table class="grid"><thead><tr><th>Format</th><th>What</th><th>Media type</th><th>Suffix</th></tr>
+</thead><tbody>{rows}</tbody></table></div></main>"""
     return layout("Downloads", body, page="downloads")
 
 
