@@ -81,9 +81,12 @@ def test_type_filter_keeps_only_that_type(page: PageWatch, page_file: Path, stor
     deals = {r[0] for r in rows(store, "SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* tg:Deal " + DATED + " }")}
     assert deals
     page.page.select_option("#tg-type", label="Deal")
+    page.page.wait_for_function(f"document.querySelectorAll({ITEMS!r}).length === {len(deals)}", timeout=10_000)
     assert rendered(page) == deals
     assert page.page.locator("#tg-count").inner_text().startswith(f"{len(deals)} of ")
     page.page.select_option("#tg-type", value="")
+    # vis-timeline redraws on its next frame; on a busy machine that can come after the select returns.
+    page.page.wait_for_function(f"document.querySelectorAll({ITEMS!r}).length > {len(deals)}", timeout=10_000)
     assert len(rendered(page)) > len(deals)
     page.assert_clean()
 
