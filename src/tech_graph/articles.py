@@ -87,7 +87,11 @@ class Sentence:
 # a digit or an opening quote; not after a lone capital ("U.S.") or a common abbreviation.
 _END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "inc", "ltd", "co", "corp", "no", "vs", "jan", "feb", "mar", "apr",
-                  "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "st", "u.s", "u.k", "e.g", "i.e", "sec"}
+                  "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "st", "u.s", "u.k", "e.g", "i.e", "sec",
+                  # legal texts: "50 U.S.C. 1701 et seq.", "Vol. 85", "ByteDance Ltd. (a.k.a. ...)"
+                  "u.s.c", "seq", "vol", "a.k.a", "pub", "stat"}
+# "Section 1." and "Sec. 2." number a section; the period after the number does not end a sentence.
+_SECTION = re.compile(r"\b(?:sec|section)\.?\s+\d+[a-z]?$", re.I)
 
 
 def sentences(text: str) -> list[Sentence]:
@@ -101,8 +105,9 @@ def sentences(text: str) -> list[Sentence]:
         for m in _END.finditer(text, start, end):
             cut = m.end()
             before = text[start:cut].rstrip(".!?\"'”’)]").split()
-            word = before[-1].lower().rstrip(".") if before else ""
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            word = before[-1].lower().rstrip(".").lstrip("([\"'“‘") if before else ""
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or _SECTION.search(
+                    text[start:cut].rstrip(".")):
                 continue
             _add(found, text, start, cut)
             start = cut
