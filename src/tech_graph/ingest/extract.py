@@ -18,7 +18,7 @@ from ..articles import Sentence
 from ..namespaces import TG
 from .figures import Figure, find_figures
 from .rules import Mention, Rules, Trigger
-from .when import Found, find_dates
+from .when import Found, find_dates, order_date
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,7 @@ def extract(sentences: Sequence[Sentence], rules: Rules, published: date, known:
         counter[kind] += 1
         return f"{kind[0]}{counter[kind]:03d}"
 
+    anchor = order_date([s.text for s in sentences])
     for sentence in sentences:
         text = sentence.text
         mentions = rules.gazetteer.find(text)
@@ -175,7 +176,7 @@ def extract(sentences: Sequence[Sentence], rules: Rules, published: date, known:
                                      f"'{name}' is not in the graph; typed {cls.rsplit('#', 1)[-1]} from its last "
                                      f"word", label=name, actor_class=cls, phrase=name))
             actors.append((new_actor_ids[name], start))
-        dates = find_dates(text, published)
+        dates = find_dates(text, published, anchor)
         figures = find_figures(text)
         matched = [(t, span) for t in rules.triggers if (span := t.match(text))]
         if not matched:
