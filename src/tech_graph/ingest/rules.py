@@ -89,7 +89,8 @@ def variants(name: str) -> list[str]:
     if m:
         found += [m.group(1).strip(), m.group(2).strip()]
     for item in list(found):
-        qualified = re.fullmatch(r"(.{12,}?),\s+[A-Z][\w ]+", item)  # "Ministry of ..., India": the country qualifies it
+        # "Ministry of ..., India": the country qualifies the name
+        qualified = re.fullmatch(r"(.{12,}?),\s+[A-Z][\w ]+", item)
         if qualified:
             found.append(qualified.group(1))
     for item in list(found):

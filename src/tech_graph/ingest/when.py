@@ -65,7 +65,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("after-order", re.compile(r"\b(?P<n>\d+|two|three|four|five|six|seven|eight|nine|ten) days after the date of "
                                r"this order\b", re.I)),
     # A bare year before a capitalised word names something ("the 2019 Novel Coronavirus"); it dates nothing.
-    ("year", re.compile(rf"\b(?:(?P<prep>[Ii]n|[Ss]ince|[Bb]y|[Ff]rom|[Uu]ntil|[Oo]f) )?{_YEAR}\b(?![-–]\d)(?P<name> [A-Z][a-z])?")),
+    ("year", re.compile(rf"\b(?:(?P<prep>[Ii]n|[Ss]ince|[Bb]y|[Ff]rom|[Uu]ntil|[Oo]f) )?{_YEAR}\b(?![-–]\d)"
+                        r"(?P<name> [A-Z][a-z])?")),
 ]
 # The date an order gives itself in its heading: "Executive Order 13942 of August 6, 2020", "Order of March 6, 2020".
 _ORDER_DATE = re.compile(rf"\bOrder(?: \d+)? of {_MONTH} {_DAY},? {_YEAR}\b", re.I)
