@@ -261,7 +261,8 @@ def test_the_shipped_sources_land_again_from_their_decisions(tmp_path: Path) -> 
         run(tmp_path, "ingest", how["file"], "--title", how["title"], "--published", how["published"],
             "--publisher", how["publisher"], "--url", how["url"])
         draft = tmp_path / "graph" / "drafts" / f"{landing['name']}.ttl"
-        run(tmp_path, "accept", str(draft), "--decisions", str(ROOT / "graph" / "decisions" / f"{landing['name']}.json"))
+        decisions = ROOT / "graph" / "decisions" / f"{landing['name']}.json"
+        run(tmp_path, "accept", str(draft), "--decisions", str(decisions))
         shipped = ROOT / "graph" / f"{landing['name']}.ttl"
         assert (tmp_path / "graph" / shipped.name).read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
     assert "ok:" in run(tmp_path, "validate").stdout
