@@ -618,6 +618,14 @@ def _tl_date(when: When) -> dict[str, int]:
     return out
 
 
+def _tl_source(source: SourceRef) -> str:
+    """A source in a slide: its citation, a link where it has a web address, "(date)" when it only dates the event."""
+    text = html.escape(source.citation)
+    if source.url and source.url.lower().startswith(("https://", "http://")):
+        text = f'<a href="{html.escape(source.url, quote=True)}" target="_blank" rel="noopener noreferrer">{text}</a>'
+    return text + (" (date)" if source.used_for == ("date",) else "")
+
+
 def timelinejs(events: Sequence[TimelineEvent], title: str = "tech-graph timeline") -> str:
     """TimelineJS3 JSON. Its text fields are HTML, so every value is escaped.
 
@@ -633,11 +641,14 @@ def timelinejs(events: Sequence[TimelineEvent], title: str = "tech-graph timelin
         parts = [f"<p>{esc(e.comment)}</p>"] if e.comment else []
         if e.modality:
             parts.append(f"<p>{esc(e.modality.capitalize())}, per the source.</p>")
-        parts += [f"<blockquote>{esc(q.text)}</blockquote>" for q in e.quotes]
+        for q in e.quotes:  # each quote with the document it is from
+            parts.append(f"<blockquote>{esc(q.text)}</blockquote>"
+                         + (f"<p>\u2014 <cite>{esc(q.document_title)}</cite></p>" if q.document_title else ""))
         if e.actors:
             parts.append("<p>" + esc(actors_text(e)) + "</p>")
         if e.sources:
-            parts.append("<p>Source: " + esc(source_text(e)) + "</p>")
+            parts.append(f"<p>Source{'s' if len(e.sources) > 1 else ''}: "
+                         + "; ".join(_tl_source(s) for s in e.sources) + "</p>")
         slide: dict[str, Any] = {
             "unique_id": e.iri.rsplit("/", 1)[-1],
             "start_date": {**_tl_date(e.span.begin), "display_date": e.span.begin.label},
