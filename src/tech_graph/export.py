@@ -662,15 +662,27 @@ def _delimited(header: list[str], rows: Iterable[Iterable[str]], delimiter: str)
     return as_delimited(header, [list(r) for r in rows], delimiter).encode("utf-8")
 
 
-ACTOR_HEADER = ["iri", "label", "class", "class_label", "alternate_names", "country", "events"]
+ACTOR_HEADER = ["iri", "label", "class", "class_label", "alternate_names", "country", "events", "sources",
+                "provenance"]
+PROVENANCE_COLUMNS = ["sources", "provenance"]
+
+
+def provenance_cells(prov: Mapping[str, Any], iri: str) -> list[str]:
+    """How many sources a row's node has, and every one of them as a JSON array (see network.Provenance)."""
+    from .network import NO_PROVENANCE
+
+    attrs = prov.get(iri, NO_PROVENANCE).attrs
+    return [str(attrs["sources"]), json.dumps(attrs["provenance"], ensure_ascii=False)]
 
 
 def actors_table(store: Store) -> tuple[list[str], list[list[str]]]:
-    """One row per actor: its most specific class, names, country and how many events it is in."""
+    """One row per actor: its most specific class, names, country, how many events it is in, and its sources."""
     from .model import Model, value
     from .namespaces import compact
+    from .network import provenance
 
     model = Model(store)
+    prov = provenance(model)
     vocabulary = model.vocabulary
     events: dict[str, set[str]] = {}
     for taking in model.participants():
@@ -684,17 +696,23 @@ def actors_table(store: Store) -> tuple[list[str], list[list[str]]]:
         country, term = actor.country, vocabulary.terms.get(cls)
         rows.append([iri, label, compact(cls), (term.label if term else None) or "",
                      "; ".join(actor.alt_names), (country[1] or country[0]) if country else "",
-                     str(len(events.get(iri, ())))])
+                     str(len(events.get(iri, ()))), *provenance_cells(prov, iri)])
     rows.sort(key=lambda r: (r[1].lower(), r[0], r[2]))
     return ACTOR_HEADER, rows
 
 
 def events_table(store: Store) -> tuple[list[str], list[list[str]]]:
-    """One row per event, from the timeline's own table."""
+    """One row per event, from the timeline's own table, and every source of each (`sources`, `provenance`)."""
     from . import timeline
+    from .model import Model
+    from .network import provenance
 
-    header, rows = timeline.events_table(timeline.events(store))
-    return list(header), [[str(c) for c in row] for row in rows]
+    model = Model(store)
+    found = timeline.events(model)
+    header, rows = timeline.events_table(found)
+    prov = provenance(model)
+    return ([*header, *PROVENANCE_COLUMNS], [[*(str(c) for c in row), *provenance_cells(prov, event.iri)]
+                                            for row, event in zip(rows, found, strict=True)])
 
 
 def _table_writer(build: Callable[[Store], tuple[list[str], list[list[str]]]],
