@@ -173,7 +173,7 @@ class AsOf:
     def _repr_html_(self) -> str:
         from .tables import as_html
 
-        header, rows = reading_table(self.events)
+        header, rows = reading_table(self.events, every_source=True)
         held_header, held = relationships_table(self.relationships)
         return (as_html(header, rows, caption=f"events by {self.day.isoformat()}")
                 + as_html(held_header, held, caption=f"relationships that held on {self.day.isoformat()}"))
@@ -350,7 +350,7 @@ class Events(list[TimelineEvent]):
     def _repr_html_(self) -> str:
         from .tables import as_html
 
-        header, rows = reading_table(self)
+        header, rows = reading_table(self, every_source=True)
         return as_html(header, rows, caption="events")
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -581,12 +581,21 @@ def events_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list[
     return EVENT_HEADER, rows
 
 
-def reading_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list[str]]]:
-    """The terminal view: date, type, event, actors and the source (a quote, else the background source)."""
+def reading_table(events: Sequence[TimelineEvent], every_source: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The terminal view: date, type, event, actors and the source (a quote, else the background source).
+
+    `every_source` (a notebook's table, which has the room): each quote with its document, then every
+    source cited as a whole, "(date)" marking one that only dates the event."""
     rows = []
     for e in events:
         background = [s.citation for s in e.sources if s.kind == "background"]
         source = f"“{e.quotes[0].text}”" if e.quotes else "; ".join(background)
+        if every_source:
+            quoted = {q.document for q in e.quotes}
+            source = " · ".join([f"“{q.text}” — {q.document_title}" if q.document_title else f"“{q.text}”"
+                                 for q in e.quotes]
+                                + [s.citation + (" (date)" if s.used_for == ("date",) else "")
+                                   for s in e.sources if s.iri not in quoted or "fact" not in s.used_for])
         label = f"{e.label} ({e.modality})" if e.modality else e.label
         rows.append([e.date_label, e.type_label, label, ", ".join(a.label for a in e.actors), source])
     return ["date", "type", "event", "actors", "source"], rows
