@@ -163,7 +163,10 @@ def _records(value: Any) -> bool:
     return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, Mapping) for v in value)
 
 
-def _scalar(value: Any) -> str | int | float | bool | None:
+Memo = dict[int, tuple[Any, str]]  # a records list (shared by every edge of an event) -> its JSON, kept alive
+
+
+def _scalar(value: Any, memo: Memo | None = None) -> str | int | float | bool | None:
     """A value GraphML and GEXF can hold: no None, no lists. A list of records (every source of a node
     or edge) goes out as a JSON array, which keeps each quote with its document."""
     if value is None:
@@ -173,7 +176,11 @@ def _scalar(value: Any) -> str | int | float | bool | None:
     if isinstance(value, date):
         return value.isoformat()
     if _records(value):
-        return json.dumps(list(value), ensure_ascii=False)
+        if memo is None:
+            return json.dumps(list(value), ensure_ascii=False)
+        if id(value) not in memo:
+            memo[id(value)] = (value, json.dumps(list(value), ensure_ascii=False))
+        return memo[id(value)][1]
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(str(v) for v in value if v is not None) if isinstance(value, set | frozenset) else [
             str(v) for v in value if v is not None]
@@ -187,12 +194,12 @@ def _scalar(value: Any) -> str | int | float | bool | None:
 RESERVED = frozenset({"id", "key", "source", "target"})
 
 
-def clean(attrs: Mapping[str, Any], records: bool = False) -> dict[str, Any]:
+def clean(attrs: Mapping[str, Any], records: bool = False, memo: Memo | None = None) -> dict[str, Any]:
     """Plain values under names no reader reserves; with `records`, lists of records stay lists (for JSON)."""
     out = {}
     for key in sorted(attrs, key=str):
         raw = attrs[key]
-        value = [dict(r) for r in raw] if records and _records(raw) else _scalar(raw)
+        value = [dict(r) for r in raw] if records and _records(raw) else _scalar(raw, memo)
         if value is not None:
             name = str(key)
             out[f"data_{name}" if name in RESERVED else name] = value
@@ -202,25 +209,26 @@ def clean(attrs: Mapping[str, Any], records: bool = False) -> dict[str, Any]:
 def tidy(graph: nx.Graph[Any], records: bool = False) -> nx.Graph[Any]:
     """A copy with plain attribute values under names no reader reserves, nodes and edges in a stable order."""
     out = graph.__class__()
+    memo: Memo = {}
     out.graph.update(clean(graph.graph))
     for node in sorted(graph.nodes, key=str):
-        out.add_node(node, **clean(graph.nodes[node], records))
+        out.add_node(node, **clean(graph.nodes[node], records, memo))
     if graph.is_multigraph():
-        edges = sorted(graph.edges(keys=True, data=True), key=lambda e: _edge_key(e[0], e[1], e[3], e[2]))
+        edges = sorted(graph.edges(keys=True, data=True), key=lambda e: _edge_key(e[0], e[1], e[3], e[2], memo))
         for u, v, key, data in edges:
             # networkx's own integer keys depend on insertion order; let them be numbered afresh.
-            out.add_edge(u, v, key=key if isinstance(key, str) else None, **clean(data, records))
+            out.add_edge(u, v, key=key if isinstance(key, str) else None, **clean(data, records, memo))
     else:
-        for u, v, data in sorted(graph.edges(data=True), key=lambda e: _edge_key(e[0], e[1], e[2])):
-            out.add_edge(u, v, **clean(data, records))
+        for u, v, data in sorted(graph.edges(data=True), key=lambda e: _edge_key(e[0], e[1], e[2], memo=memo)):
+            out.add_edge(u, v, **clean(data, records, memo))
     return out
 
 
-def _edge_key(u: Any, v: Any, data: Mapping[str, Any], key: Any = "") -> tuple[str, ...]:
+def _edge_key(u: Any, v: Any, data: Mapping[str, Any], key: Any = "", memo: Memo | None = None) -> tuple[str, ...]:
     """Order by ends, date, relation and event, then by every attribute, never by insertion order."""
     a, b = sorted((str(u), str(v)))
     return (a, b, str(data.get("start") or data.get("date") or ""), str(data.get("relation") or ""),
-            str(data.get("event") or ""), json.dumps(clean(data), sort_keys=True, default=str),
+            str(data.get("event") or ""), json.dumps(clean(data, memo=memo), sort_keys=True, default=str),
             key if isinstance(key, str) else "")
 
 
