@@ -204,3 +204,28 @@ def test_side_panel_lists_every_source(page: PageWatch, store: Any, tmp_path: Pa
     assert len(got) == data["sources"] >= 2
     assert any(g["line"].startswith("Source: ") and g["href"].startswith("http") for g in got)
     page.assert_clean()
+
+
+def test_side_panel_shows_hostile_sources_as_text(page: PageWatch, tmp_path: Path) -> None:
+    """A quote or document that looks like markup stays text, and only an http(s) address becomes a link."""
+    evil = '</script><img src=x onerror="window.hacked=1">"&'
+    graph: nx.MultiGraph[str] = nx.MultiGraph()
+    records = [{"quote": evil, "document": evil, "url": "javascript:window.hacked=1", "used_for": ["fact"]},
+               {"quote": "", "document": "a <b>document</b>", "url": "https://example.org/?a=1&b=<2>",
+                "used_for": ["date"]}]
+    graph.add_node("urn:a", label="A", class_label="Company", kind="actor", provenance=records, sources=2)
+    graph.add_node("urn:b", label="B", class_label="Company", kind="actor")
+    graph.add_edge("urn:a", "urn:b", relation="r", start="2020-01-01")
+    target = tmp_path / "hostile.html"
+    target.write_text(render.render(graph).html, encoding="utf-8")
+    p = open_page(page, target)
+    p.evaluate("id => network.focus(id, {scale: 1.5, animation: false})", "urn:a")
+    click_node(p, "urn:a")
+    got = panel_sources(p, "#panel")
+    assert [g["quote"] for g in got] == [f"“{evil}”", ""]
+    assert [g["document"] for g in got] == [evil, "a <b>document</b>"]
+    assert [g["href"] for g in got] == ["", "https://example.org/?a=1&b=<2>"]
+    assert got[1]["line"].startswith("Date from: ")
+    assert p.evaluate("document.querySelectorAll('#panel img').length") == 0
+    assert p.evaluate("window.hacked === undefined")
+    page.assert_clean()
