@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from tech_graph import network, render
 from tech_graph.cli import cli
+from test_export_graphs import cli_export as export
 
 Key = tuple[str, str]  # (quote, document IRI); "" for a document cited as a whole
 
@@ -66,16 +67,6 @@ def keys(records: Any) -> set[Key]:
     return {(r["quote"], r["iri"]) for r in records}
 
 
-@pytest.fixture(scope="module")
-def actors(store: Any) -> nx.MultiGraph[str]:
-    return network.actor_network(store)
-
-
-@pytest.fixture(scope="module")
-def two_mode(store: Any) -> nx.Graph[str]:
-    return network.event_actor_network(store)
-
-
 def test_the_bundled_graph_has_facts_with_several_sources(expected: dict[str, dict[Key, set[str]]],
                                                           actors: nx.MultiGraph[str]) -> None:
     """Otherwise the tests below would prove nothing."""
@@ -116,13 +107,6 @@ def test_the_first_source_stays_in_the_quote_and_source_columns(actors: nx.Multi
         first = facts[0]
         assert data["quote"] == first["quote"] == (min(r["quote"] for r in quoted) if quoted else "")
         assert data["source"] == (f"{first['document']} <{first['url']}>" if first["url"] else first["document"])
-
-
-def export(tmp_path: Path, name: str, *args: str) -> Path:
-    out = tmp_path / name
-    result = CliRunner().invoke(cli, ["export", "-o", str(out), *args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return out
 
 
 @pytest.mark.parametrize("which", ["actor", "event-actor"])
