@@ -19,7 +19,9 @@ unknown or open), `roles`, the provenance attributes, and for relationships `fro
 
 Provenance attributes (see `Provenance`): `quote` and `source`, the first source of the fact;
 `sources`, how many sources there are; `provenance`, every one of them as a record
-(`quote`, `document`, `url`, `iri`, `kind`, `used_for`).
+(`quote`, `document`, `url`, `iri`, `kind`, `used_for`), in a tuple shared by the edges of one
+event. networkx's own GraphML and GEXF writers take no tuples: write with `export.graphml_bytes`
+or `export.gexf_bytes`, or flatten with `export.tidy` (which turns them into JSON).
 """
 
 from __future__ import annotations
@@ -146,7 +148,7 @@ class Provenance:
     def attrs(self) -> dict[str, Any]:
         """What a node or edge carries: `quote`, `source`, `sources` (how many) and `provenance` (all, as records)."""
         return {"quote": self.quote, "source": self.source, "sources": len(self.sources),
-                "provenance": [s.record() for s in self.sources]}
+                "provenance": tuple(s.record() for s in self.sources)}
 
 
 NO_PROVENANCE = Provenance()
@@ -819,7 +821,7 @@ def source_lines(data: dict[str, Any]) -> list[str]:
     """Every source of a node or edge, one line each: “quote” — document, else source: document, or date: document
     for one that only dates it. Without `provenance` (a graph of the user's), its `quote` and `source`."""
     found = data.get("provenance")
-    if not isinstance(found, list):
+    if not isinstance(found, list | tuple):
         found = [{"quote": data.get("quote"), "document": data.get("source"), "url": "", "used_for": ["fact"]}]
     lines = []
     for s in found:
