@@ -96,7 +96,7 @@ def test_every_node_and_edge_carries_every_source(expected: dict[str, dict[Key, 
 def test_the_first_source_stays_in_the_quote_and_source_columns(actors: nx.MultiGraph[str]) -> None:
     """Quotes come first (the least words first), then documents cited for the fact, then those for the date."""
     for data in [*(d for _, d in actors.nodes(data=True)), *(d for *_, d in actors.edges(data=True))]:
-        records = data["provenance"]
+        records = list(data["provenance"])
         facts = [r for r in records if "fact" in r["used_for"]]
         assert records[: len(facts)] == facts  # what only dates it comes last
         if not facts:
