@@ -196,3 +196,25 @@ def test_path_lists_every_source_of_each_link(actors: nx.MultiGraph[str],
                                               expected: dict[str, dict[Key, set[str]]]) -> None:
     for _, _, key, data in actors.edges(keys=True, data=True):
         assert len(network.source_lines(data)) == len(expected.get(key, {})), key
+
+
+def test_the_notebook_table_of_events_shows_every_source(store: Any,
+                                                         expected: dict[str, dict[Key, set[str]]]) -> None:
+    """`timeline.events(store)` in a notebook: each quote, and each document cited as a whole, of every event."""
+    import html
+
+    from tech_graph import timeline
+
+    found = timeline.events(store)
+    page = BeautifulSoup(found._repr_html_(), "html.parser")
+    rows = page.find_all("tr")[1:]
+    assert len(rows) == len(found)
+    several = 0
+    for event, row in zip(found, rows, strict=True):
+        cell = row.find_all("td")[-1].get_text()
+        for quote, document in expected.get(event.iri, {}):
+            # a document cited whole shows by its title (beside a quote from it, if there is one)
+            assert (f"“{quote}”" if quote else html.unescape(next(
+                s.title for s in event.sources if s.iri == document))) in cell, (event.iri, quote, document)
+        several += len(expected.get(event.iri, {})) >= 2
+    assert several
