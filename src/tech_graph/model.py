@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from .dates import When, parse_user_date, parse_when
 from .errors import InputError
-from .hierarchy import Hierarchies, node, values
+from .hierarchy import Hierarchies, expand, node, values
 from .namespaces import SEM, TG, compact
 from .progress import Bar
 from .query import closest, run_named
@@ -263,6 +263,11 @@ class EventFilter:
         return any((self.type, self.actor, self.place, self.start, self.end, self.only is not None,
                     self.actors is not None))
 
+    @property
+    def local(self) -> bool:
+        """Events found from a few actors or named outright: a neighbourhood, not a slice of the whole graph."""
+        return self.actor is not None or self.actors is not None or self.only is not None
+
 
 # The lexical forms of xsd:gYear, gYearMonth and date sort as strings, and a shorter form sorts before
 # every longer form it is a prefix of. So with its own precision (4, 7 or 10 characters) a time stamp
@@ -409,6 +414,17 @@ def _gather(found: dict[str, Typed], make: Callable[[str], Typed], iri: Term | N
     return item
 
 
+# Local reads: the same terms as the model-* queries, for the few events of a neighbourhood. There the
+# events are bound first, so a hierarchy of roles is a FILTER, not VALUES (see Model._roles_test).
+LOCAL_PARTICIPANTS = """SELECT ?event ?role ?actor ?actorLabel WHERE {
+  { SELECT DISTINCT ?event WHERE { ?class rdfs:subClassOf* sem:Event . ?event a ?class . #EVENT-FILTERS# } }
+  ?event ?role ?actor . #ROLES#
+  FILTER (isIRI(?actor))
+  OPTIONAL { ?actor rdfs:label ?actorLabel }
+}"""
+LOCAL_ROLES = """SELECT ?event ?role ?actor WHERE { #ACTORS# ?event ?role ?actor . #ROLES# FILTER (isIRI(?event)) }"""
+
+
 class Model:
     """The graph of one store as the views see it. Each part is read on first use, once."""
 
@@ -439,6 +455,21 @@ class Model:
         rows = run_named(self.store, name, self.vocabulary.hierarchies, **marks).rows
         self.bar.advance(len(rows))
         return iter(rows)
+
+    def _local_rows(self, what: str, text: str, **marks: str) -> Iterator[tuple[Term | None, ...]]:
+        """The rows of one of the local queries below, its marks filled and its hierarchies expanded."""
+        self.bar.describe(f"reading {what}")
+        for mark, filling in marks.items():
+            text = text.replace(f"#{mark.upper().replace('_', '-')}#", filling)
+        result = self.store.query(expand(text, self.vocabulary.hierarchies), where=f"the query for {what}")
+        assert isinstance(result, Select)
+        self.bar.advance(len(result.rows))
+        return iter(result.rows)
+
+    def _roles_test(self, var: str) -> str:
+        """`?var` is sem:hasActor or below it, as a test once `?var` is bound: a lookup per role (VALUES) reads
+        every participation in the graph, while the few events of a neighbourhood have a few triples each."""
+        return f"FILTER (?{var} IN ({', '.join(node(r) for r in sorted(self.vocabulary.roles()))}))"
 
     def _events_filter(self, chosen: EventFilter | None, var: str = "event", period: bool = True) -> str:
         return chosen.sparql(self.vocabulary, var, period) if chosen and chosen.narrowed else ""
@@ -484,14 +515,34 @@ class Model:
 
     def _participants(self, chosen: EventFilter | None) -> list[Participation]:
         found: dict[tuple[str, str, str], Term | None] = {}
+        if chosen is not None and chosen.local:
+            rows = self._local_rows("participants", LOCAL_PARTICIPANTS, event_filters=self._events_filter(chosen),
+                                    roles=self._roles_test("role"))
+        else:
+            rows = self._rows("model-participants", event_filters=self._events_filter(chosen))
         with bulk_results():
-            for event, role, actor, label in self._rows("model-participants",
-                                                        event_filters=self._events_filter(chosen)):
+            for event, role, actor, label in rows:
                 key = (value(event), value(role), value(actor))
                 if None in key:
                     continue
                 found[key] = better(found.get(key), label)  # type: ignore[arg-type, index]
         return [Participation(e, r, a, value(label)) for (e, r, a), label in found.items()]
+
+    def participations_of(self, actors: Iterable[str]) -> list[Participation]:
+        """Every role these actors take, in whatever it is (the caller keeps the events it knows); no labels.
+
+        The local read of a neighbourhood's edge: a lookup per actor, where `participants` reads whole events.
+        """
+        wanted = sorted(set(actors))
+        found: dict[tuple[str, str, str], None] = {}
+        with bulk_results():
+            for i in range(0, len(wanted), VALUES_CHUNK):
+                for event, role, actor in self._local_rows("roles", LOCAL_ROLES, roles=self._roles_test("role"),
+                                                           actors=values("actor", wanted[i : i + VALUES_CHUNK])):
+                    key = (value(event), value(role), value(actor))
+                    if None not in key:
+                        found[key] = None  # type: ignore[index]
+        return [Participation(e, r, a, None) for e, r, a in found]
 
     def places(self, chosen: EventFilter | None = None) -> dict[str, list[Place]]:
         """Where each chosen event happened."""
