@@ -234,7 +234,6 @@ class EventFilter:
     end: date | None = None
     only: frozenset[str] | None = None
     actors: frozenset[str] | None = None  # events any of these actors take part in
-    among: frozenset[str] | None = None  # with `actors`: and another of these too
 
     def sparql(self, vocabulary: Vocabulary, var: str = "event", period: bool = True) -> str:
         """Graph patterns that narrow `?var`, with the hierarchies as VALUES."""
@@ -248,9 +247,6 @@ class EventFilter:
             parts.append(f"{values('_role', vocabulary.roles())} {v} ?_role {node(self.actor)} .")
         if self.actors is not None:
             parts.append(f"{values('_who', self.actors)} {values('_as', vocabulary.roles())} {v} ?_as ?_who .")
-            if self.among is not None:
-                parts.append(f"{values('_too', self.among)} {values('_as2', vocabulary.roles())} {v} ?_as2 ?_too . "
-                             "FILTER (?_too != ?_who)")
         if self.place:
             within = vocabulary.hierarchies.places.within(self.place)
             parts.append(f"{v} sem:hasPlace ?_place . {values('_place', within)}")

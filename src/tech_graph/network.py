@@ -40,6 +40,7 @@ from .model import (
     Document,
     EventFilter,
     Model,
+    Participation,
     Vocabulary,
     lenient_when,
     local_name,
@@ -220,8 +221,12 @@ def participants(store: Store | Model, chosen: EventFilter | None = None) -> dic
     A role goes by each of its labels, or by its local name when it has none.
     """
     model = _model(store)
+    return _members(model, model.participants(chosen))
+
+
+def _members(model: Model, takings: Iterable[Participation]) -> dict[str, dict[str, list[str]]]:
     taking_part: dict[str, dict[str, set[str]]] = {}
-    for taking in model.participants(chosen):
+    for taking in takings:
         taking_part.setdefault(taking.event, {}).setdefault(taking.actor, set()).update(
             model.vocabulary.labels(taking.role))
     return {event: {actor: sorted(members[actor]) for actor in sorted(members)}
@@ -328,17 +333,16 @@ def _around(model: Model, center: str, depth: int, day: date | None, target: str
             closed: bool = True) -> _Part:
     """What lies within `depth` steps of `center`, read step by step, never the whole network.
 
-    Each step reads the events and relationships of the actors reached last. `closed` reads
-    those of the actors at the last step too, so that the links among them are there (what
-    `ego` keeps); `neighbors` and `path` do not need them. With `target`, it stops at the
-    step that reaches it.
+    Each step reads the events and relationships of the actors reached last. `closed` adds
+    the links among the actors at the last step (what `ego` keeps); `neighbors` and `path` do
+    not need them. With `target`, it stops at the step that reaches it.
     """
     people = model.actors_among([center])
     reached, frontier = {center}, {center}
     part = _Part({}, {}, [], reached, people=people)
 
-    def read(actors: set[str], among: set[str] | None = None) -> set[str]:
-        chosen = EventFilter(actors=frozenset(actors), among=frozenset(among) if among is not None else None)
+    def read(actors: set[str]) -> set[str]:
+        chosen = EventFilter(actors=frozenset(actors))
         happened = events(model, chosen)
         if not happened:
             return set()
@@ -351,8 +355,7 @@ def _around(model: Model, center: str, depth: int, day: date | None, target: str
             if event is not None and not _after(event, day) and event_iri not in part.happened:
                 part.happened[event_iri], part.taking_part[event_iri] = event, members
                 found.update(members)
-        known = {link.happening.iri for link in part.links}
-        part.links += [link for link in links if link.happening.iri not in known]
+        _add_links(part, links)
         found.update(end for link in links for end in (link.source, link.target))
         people.update(model.actors_among(found - people.keys()))
         return found & people.keys()
@@ -364,11 +367,37 @@ def _around(model: Model, center: str, depth: int, day: date | None, target: str
             break
     part.exhausted = not frontier
     if closed and frontier:
-        read(frontier, among=reached)  # only the links that stay inside
+        _close(model, part, frontier, day)
     part.links = sorted((link for link in part.links if link.source in people and link.target in people),
                         key=lambda link: (link.happening.iri, link.source, link.target))
     part.taking_part = dict(sorted(part.taking_part.items()))
     return part
+
+
+def _add_links(part: _Part, links: list[Link]) -> None:
+    known = {link.happening.iri for link in part.links}
+    part.links += [link for link in links if link.happening.iri not in known]
+
+
+def _close(model: Model, part: _Part, frontier: set[str], day: date | None) -> None:
+    """Add the events and relationships that link two actors of the last step.
+
+    Every event of an actor reached earlier is read already, so what is missing is an event
+    two of the last step's actors share: found from their own roles (a lookup per actor),
+    then read by name. Only their roles are kept; the other actors there lie outside.
+    """
+    roles: dict[str, list[Participation]] = {}
+    for taking in model.participations_of(frontier):
+        if taking.event not in part.happened:
+            roles.setdefault(taking.event, []).append(taking)
+    linking = sorted(e for e, found in roles.items() if len({t.actor for t in found}) > 1)
+    for i in range(0, len(linking), VALUES_CHUNK):
+        happened = events(model, EventFilter(only=frozenset(linking[i : i + VALUES_CHUNK])))
+        members = _members(model, (t for e in happened for t in roles[e]))
+        for event_iri, event in happened.items():
+            if not _after(event, day):
+                part.happened[event_iri], part.taking_part[event_iri] = event, members[event_iri]
+    _add_links(part, [link for link in relationships(model, frontier) if not _after(link.happening, day)])
 
 
 @bulk_results()
