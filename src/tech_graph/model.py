@@ -22,10 +22,10 @@ import pyoxigraph as ox
 
 from .dates import When, parse_user_date, parse_when
 from .errors import InputError
-from .hierarchy import Hierarchies, expand, node, values
+from .hierarchy import Hierarchies, node, values
 from .namespaces import SEM, TG, compact
 from .progress import Bar
-from .query import closest, run_named
+from .query import closest, fill, run_named
 from .store import Select, Store, Term, bulk_results
 
 EVENT = SEM + "Event"
@@ -418,7 +418,8 @@ LOCAL_PARTICIPANTS = """SELECT ?event ?role ?actor ?actorLabel WHERE {
   FILTER (isIRI(?actor))
   OPTIONAL { ?actor rdfs:label ?actorLabel }
 }"""
-LOCAL_ROLES = """SELECT ?event ?role ?actor WHERE { #ACTORS# ?event ?role ?actor . #ROLES# FILTER (isIRI(?event)) }"""
+LOCAL_SHARED = """SELECT ?event WHERE { #ACTORS# ?event ?role ?actor . #ROLES# FILTER (isIRI(?event)) }
+GROUP BY ?event HAVING (COUNT(DISTINCT ?actor) > 1)"""
 
 
 class Model:
@@ -455,9 +456,7 @@ class Model:
     def _local_rows(self, what: str, text: str, **marks: str) -> Iterator[tuple[Term | None, ...]]:
         """The rows of one of the local queries below, its marks filled and its hierarchies expanded."""
         self.bar.describe(f"reading {what}")
-        for mark, filling in marks.items():
-            text = text.replace(f"#{mark.upper().replace('_', '-')}#", filling)
-        result = self.store.query(expand(text, self.vocabulary.hierarchies), where=f"the query for {what}")
+        result = self.store.query(fill(text, self.vocabulary.hierarchies, **marks), where=f"the query for {what}")
         assert isinstance(result, Select)
         self.bar.advance(len(result.rows))
         return iter(result.rows)
@@ -524,21 +523,15 @@ class Model:
                 found[key] = better(found.get(key), label)  # type: ignore[arg-type, index]
         return [Participation(e, r, a, value(label)) for (e, r, a), label in found.items()]
 
-    def participations_of(self, actors: Iterable[str]) -> list[Participation]:
-        """Every role these actors take, in whatever it is (the caller keeps the events it knows); no labels.
+    def shared_events(self, actors: Iterable[str]) -> set[str]:
+        """The events, or anything else, that two or more of these actors take part in (a local read).
 
-        The local read of a neighbourhood's edge: a lookup per actor, where `participants` reads whole events.
+        One lookup per actor, grouped in the store: what links a neighbourhood's actors among themselves,
+        without bringing every role they take into Python. The caller keeps the events it can read.
         """
-        wanted = sorted(set(actors))
-        found: dict[tuple[str, str, str], None] = {}
-        with bulk_results():
-            for i in range(0, len(wanted), VALUES_CHUNK):
-                for event, role, actor in self._local_rows("roles", LOCAL_ROLES, roles=self._roles_test("role"),
-                                                           actors=values("actor", wanted[i : i + VALUES_CHUNK])):
-                    key = (value(event), value(role), value(actor))
-                    if None not in key:
-                        found[key] = None  # type: ignore[index]
-        return [Participation(e, r, a, None) for e, r, a in found]
+        rows = self._local_rows("shared events", LOCAL_SHARED, roles=self._roles_test("role"),
+                                actors=values("actor", actors))
+        return {iri for (event,) in rows if (iri := value(event)) is not None}
 
     def places(self, chosen: EventFilter | None = None) -> dict[str, list[Place]]:
         """Where each chosen event happened."""

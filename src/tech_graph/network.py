@@ -40,7 +40,6 @@ from .model import (
     Document,
     EventFilter,
     Model,
-    Participation,
     Vocabulary,
     lenient_when,
     local_name,
@@ -221,12 +220,8 @@ def participants(store: Store | Model, chosen: EventFilter | None = None) -> dic
     A role goes by each of its labels, or by its local name when it has none.
     """
     model = _model(store)
-    return _members(model, model.participants(chosen))
-
-
-def _members(model: Model, takings: Iterable[Participation]) -> dict[str, dict[str, list[str]]]:
     taking_part: dict[str, dict[str, set[str]]] = {}
-    for taking in takings:
+    for taking in model.participants(chosen):
         taking_part.setdefault(taking.event, {}).setdefault(taking.actor, set()).update(
             model.vocabulary.labels(taking.role))
     return {event: {actor: sorted(members[actor]) for actor in sorted(members)}
@@ -383,20 +378,16 @@ def _close(model: Model, part: _Part, frontier: set[str], day: date | None) -> N
     """Add the events and relationships that link two actors of the last step.
 
     Every event of an actor reached earlier is read already, so what is missing is an event
-    two of the last step's actors share: found from their own roles (a lookup per actor),
-    then read by name. Only their roles are kept; the other actors there lie outside.
+    that two of the last step's actors share: found in the store from their own roles, then
+    read by name.
     """
-    roles: dict[str, list[Participation]] = {}
-    for taking in model.participations_of(frontier):
-        if taking.event not in part.happened:
-            roles.setdefault(taking.event, []).append(taking)
-    linking = sorted(e for e, found in roles.items() if len({t.actor for t in found}) > 1)
-    for i in range(0, len(linking), VALUES_CHUNK):
-        happened = events(model, EventFilter(only=frozenset(linking[i : i + VALUES_CHUNK])))
-        members = _members(model, (t for e in happened for t in roles[e]))
+    shared = sorted(model.shared_events(frontier) - part.happened.keys())
+    for i in range(0, len(shared), VALUES_CHUNK):
+        happened = events(model, EventFilter(only=frozenset(shared[i : i + VALUES_CHUNK])))
+        taking_part = participants(model, EventFilter(only=frozenset(happened)))
         for event_iri, event in happened.items():
-            if not _after(event, day):
-                part.happened[event_iri], part.taking_part[event_iri] = event, members[event_iri]
+            if event_iri in taking_part and not _after(event, day):
+                part.happened[event_iri], part.taking_part[event_iri] = event, taking_part[event_iri]
     _add_links(part, [link for link in relationships(model, frontier) if not _after(link.happening, day)])
 
 
