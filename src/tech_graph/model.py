@@ -418,6 +418,17 @@ LOCAL_PARTICIPANTS = """SELECT ?event ?role ?actor ?actorLabel WHERE {
   FILTER (isIRI(?actor))
   OPTIONAL { ?actor rdfs:label ?actorLabel }
 }"""
+# model-documents finds the documents from every excerpt; named, each is a lookup (EXISTS stops at one).
+LOCAL_DOCUMENTS = """SELECT ?document ?article ?background ?title ?label ?publisher ?url WHERE { #DOCUMENTS#
+  FILTER EXISTS { { [] prov:wasQuotedFrom ?document } UNION { ?document a tg:BackgroundSource }
+                  UNION { ?document a tg:Article } }
+  OPTIONAL { ?document a tg:Article . BIND ("article" AS ?article) }
+  OPTIONAL { ?document a tg:BackgroundSource . BIND ("background" AS ?background) }
+  OPTIONAL { ?document dcterms:title ?title }
+  OPTIONAL { ?document rdfs:label ?label }
+  OPTIONAL { ?document schema:publisher ?publisher }
+  OPTIONAL { ?document schema:url ?url }
+}"""
 LOCAL_SHARED = """SELECT ?event WHERE { #ACTORS# ?event ?role ?actor . #ROLES# FILTER (isIRI(?event)) }
 GROUP BY ?event HAVING (COUNT(DISTINCT ?actor) > 1)"""
 
@@ -653,21 +664,36 @@ class Model:
     def documents(self) -> dict[str, Document]:
         """Every document quoted from or cited."""
         if self._documents is None:
-            found: dict[str, Document] = {}
-            for iri, article, background, title, label, publisher, url in self._rows("model-documents"):
-                key = value(iri)
-                if key is None:
-                    continue
-                doc = found.get(key)
-                if doc is None:
-                    doc = found[key] = Document(key)
-                doc.article = doc.article or article is not None
-                doc.background = doc.background or background is not None
-                for into, term in ((doc.titles, title), (doc.labels, label), (doc.publishers, publisher)):
-                    if term is not None:
-                        into.add(term.value)  # type: ignore[union-attr]
-                if url is not None:
-                    doc.urls.add((url.value, isinstance(url, ox.NamedNode)))  # type: ignore[union-attr]
-            self._documents = found
+            self._documents = _documents(self._rows("model-documents"))
         return self._documents
+
+    def documents_of(self, iris: Iterable[str]) -> dict[str, Document]:
+        """Those of these nodes that are documents, read on their own (for views that cite a few)."""
+        if self._documents is not None:
+            return {iri: self._documents[iri] for iri in iris if iri in self._documents}
+        wanted = sorted(set(iris))
+        found: dict[str, Document] = {}
+        for i in range(0, len(wanted), VALUES_CHUNK):
+            found.update(_documents(self._local_rows("documents", LOCAL_DOCUMENTS,
+                                                     documents=values("document", wanted[i : i + VALUES_CHUNK]))))
+        return found
+
+
+def _documents(rows: Iterable[tuple[Term | None, ...]]) -> dict[str, Document]:
+    found: dict[str, Document] = {}
+    for iri, article, background, title, label, publisher, url in rows:
+        key = value(iri)
+        if key is None:
+            continue
+        doc = found.get(key)
+        if doc is None:
+            doc = found[key] = Document(key)
+        doc.article = doc.article or article is not None
+        doc.background = doc.background or background is not None
+        for into, term in ((doc.titles, title), (doc.labels, label), (doc.publishers, publisher)):
+            if term is not None:
+                into.add(term.value)  # type: ignore[union-attr]
+        if url is not None:
+            doc.urls.add((url.value, isinstance(url, ox.NamedNode)))  # type: ignore[union-attr]
+    return found
 

@@ -124,12 +124,12 @@ def provenance(store: Store | Model, nodes: Iterable[str] | None = None) -> dict
     "First" is the least (quote, source) pair, over every label and URL a source document has.
     """
     model = _model(store)
-    documents = model.documents
+    derived = [d for d in model.derivations(nodes=nodes) if d.use == "fact"]
+    documents = model.documents if nodes is None else model.documents_of(
+        {d.quoted_from or d.source for d in derived})  # a few nodes cite a few documents
     quotes: dict[str, list[tuple[str, str]]] = defaultdict(list)
     backgrounds: dict[str, list[str]] = defaultdict(list)
-    for d in model.derivations(nodes=nodes):
-        if d.use != "fact":
-            continue
+    for d in derived:
         if d.quote is not None and d.quoted_from is not None:
             quotes[d.node].append((d.quote, d.quoted_from))
         elif d.source in documents and documents[d.source].background:
