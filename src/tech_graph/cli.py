@@ -639,7 +639,7 @@ def neighbors(actor: str, depth: int, until: str | None, fmt: str, output: str) 
     from . import network
 
     with reading() as model:
-        graph, center = network.neighbourhood(model, actor, depth, until)  # read that far, no further
+        graph, center = network.neighbourhood(model, actor, depth, until, cited=False)  # that far, no further
     emit(output, network.neighbors_text(graph, center, depth, fmt))
 
 

@@ -407,13 +407,15 @@ def actor_network(store: Store | Model, *, until: date | str | None = None,
     return _actor_graph(model, day, part)
 
 
-def _actor_graph(model: Model, day: date | None, part: _Part) -> nx.MultiGraph[str]:
+def _actor_graph(model: Model, day: date | None, part: _Part, cited: bool = True) -> nx.MultiGraph[str]:
     import networkx as nx
 
     people = part.people if part.people is not None else model.actors
     classes = Classes(model.vocabulary)
     reached = part.reached
-    if reached is None:
+    if not cited:
+        prov: dict[str, Provenance] = {}
+    elif reached is None:
         prov = provenance(model)
     else:
         prov = provenance(model, [*reached, *part.happened, *(link.happening.iri for link in part.links)])
@@ -578,17 +580,18 @@ PATH_STEPS = 6  # how far `path` looks from the first actor
 
 
 def neighbourhood(store: Store | Model, name: str, depth: int, until: date | str | None = None,
-                  closed: bool = False) -> tuple[nx.MultiGraph[str], str]:
+                  closed: bool = False, cited: bool = True) -> tuple[nx.MultiGraph[str], str]:
     """The actor network around the actor a user names, read `depth` steps out, and that actor.
 
     `closed`: with the links among the actors at the last step (for drawing it; see `_around`).
+    `cited=False` leaves `quote` and `source` empty, unread (a list of neighbours shows neither).
     """
     from .actors import resolve
 
     model = _model(store)
     named = resolve(model.store, name)
     day = _until_day(until)
-    graph = _actor_graph(model, day, _around(model, named.iri, depth, day, closed=closed))
+    graph = _actor_graph(model, day, _around(model, named.iri, depth, day, closed=closed), cited)
     return graph, _present(graph, named.iri, named.label)
 
 
