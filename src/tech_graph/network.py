@@ -598,7 +598,11 @@ def neighbourhood(store: Store | Model, name: str, depth: int, until: date | str
 def connection(store: Store | Model, source: str, target: str, until: date | str | None = None,
                steps: int = PATH_STEPS) -> tuple[nx.MultiGraph[str], str, str, bool]:
     """The network read out from `source` until it reaches `target` (at most `steps` steps), the two
-    actors, and whether the whole reachable network was read (so that no path means none at all)."""
+    actors, and whether the whole reachable network was read (so that no path means none at all).
+
+    Quotes and sources are read for the links on the shortest paths only, which is what `paths_text`
+    shows; elsewhere `quote` and `source` are empty.
+    """
     from .actors import resolve
 
     model = _model(store)
@@ -607,13 +611,33 @@ def connection(store: Store | Model, source: str, target: str, until: date | str
         raise InputError("give two different actors")
     day = _until_day(until)
     part = _around(model, a.iri, steps, day, target=b.iri, closed=False)
-    graph = _actor_graph(model, day, part)
+    graph = _actor_graph(model, day, part, cited=False)
     _present(graph, a.iri, a.label)
     if b.iri not in graph:
-        own = _actor_graph(model, day, _around(model, b.iri, 1, day, closed=False))
+        own = _actor_graph(model, day, _around(model, b.iri, 1, day, closed=False), cited=False)
         _present(own, b.iri, b.label)
         graph.add_node(b.iri, **own.nodes[b.iri])
+    _cite_shortest(model, graph, a.iri, b.iri)
     return graph, a.iri, b.iri, part.exhausted
+
+
+def _cite_shortest(model: Model, graph: nx.MultiGraph[str], a: str, b: str) -> None:
+    """Fill in the quote and source of every link that lies on a shortest path from a to b."""
+    import networkx as nx
+
+    from_a = nx.single_source_shortest_path_length(graph, a)
+    if b not in from_a:
+        return
+    from_b = nx.single_source_shortest_path_length(graph, b)
+    far = len(from_a) + len(from_b)  # longer than any path
+
+    def on_path(u: str, v: str) -> bool:
+        return bool(from_a.get(u, far) + 1 + from_b.get(v, far) == from_a[b])
+
+    links = [(data, key) for u, v, key, data in graph.edges(keys=True, data=True) if on_path(u, v) or on_path(v, u)]
+    cited = provenance(model, {key for _, key in links})
+    for data, key in links:
+        data["quote"], data["source"] = cited.get(key, NO_PROVENANCE)
 
 
 def _present(graph: nx.Graph[str], iri: str, label: str) -> str:
