@@ -130,8 +130,7 @@ def page_data(graph: nx.Graph[str]) -> dict[str, Any]:
             "date": str(data.get("date") or ""), "start": start, "roles": str(data.get("roles") or
                                                                             data.get("role") or ""),
             "status": str(data.get("status") or ""), "modality": str(data.get("modality") or ""),
-            "quote": str(data.get("quote") or ""),
-            "source": str(data.get("source") or ""), "colour": str(data.get("colour") or ""),
+            "sources": page_sources(data), "colour": str(data.get("colour") or ""),
             "color": {"color": str(data.get("colour") or "#9aa5b1"), "opacity": 0.75},
         }
         if edge["modality"]:  # hedged by its source: dashed, and said on the label
@@ -155,8 +154,7 @@ def page_data(graph: nx.Graph[str]) -> dict[str, Any]:
             "shape": str(data.get("shape") or "dot"), "kind": str(data.get("kind") or ""),
             "date": str(data.get("date") or ""), "status": str(data.get("status") or ""),
             "modality": str(data.get("modality") or ""),
-            "quote": str(data.get("quote") or ""), "source": str(data.get("source") or ""),
-            "first": first_seen, "size": 12 + 4 * min(degree.get(node, 0), 16) ** 0.5,
+            "sources": page_sources(data), "first": first_seen, "size": 12 + 4 * min(degree.get(node, 0), 16) ** 0.5,
             "community": community[node],
         }
         if node in positions:
@@ -177,7 +175,7 @@ def vis_options(large: bool, directed: bool) -> dict[str, Any]:
     """vis-network's options: a small graph settles by physics (ForceAtlas2), a large one keeps our layout.
 
     Keys in the order the page has always had them (pyvis's sorted defaults, then ours), so pages stay
-    byte-identical; pyvis itself is not imported, as it imports IPython (half a second per page).
+    byte-identical. Written out rather than taken from pyvis, which imports IPython: half a second per page.
     """
     physics: dict[str, Any] = {"enabled": not large}
     if not large:
@@ -199,6 +197,18 @@ def vis_options(large: bool, directed: bool) -> dict[str, Any]:
         "nodes": {"font": {"size": 14, "face": "system-ui, sans-serif"}, "borderWidth": 1,
                   "scaling": {"label": {"drawThreshold": 3}}, "widthConstraint": {"maximum": 170}},
     }
+
+
+def page_sources(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every source of a node or edge as the side panel lists it: the quote, the document and its URL,
+    and what it supports. A graph without `provenance` (one of the user's) shows its `quote` and `source`."""
+    found = data.get("provenance")
+    if isinstance(found, list | tuple):
+        return [{"quote": str(s.get("quote") or ""), "document": str(s.get("document") or ""),
+                 "url": str(s.get("url") or ""), "used_for": [str(u) for u in s.get("used_for") or ["fact"]]}
+                for s in found if isinstance(s, dict)]
+    quote, source = str(data.get("quote") or ""), str(data.get("source") or "")
+    return [{"quote": quote, "document": source, "url": "", "used_for": ["fact"]}] if quote or source else []
 
 
 COMMUNITY_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
@@ -256,7 +266,7 @@ style-src 'unsafe-inline'; img-src data:; font-src data:">
 </aside>
 <div id="network"></div>
 <section id="panel" aria-live="polite"><p class="hint">Click a node or a link to see its type, dates,
-roles, and the quote and source behind it.</p></section>
+roles, and every source behind it.</p></section>
 <script type="application/json" id="graph-data">{json_for_script(data)}</script>
 {script_tag("vis-network/vis-network.min.js")}
 {script_tag("network-page/network-page.js")}
