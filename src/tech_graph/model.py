@@ -567,13 +567,7 @@ class Model:
 
     def actors_among(self, iris: Iterable[str]) -> dict[str, Actor]:
         """Those of these nodes that are actors, read on their own (for views that need a few)."""
-        if self._actors is not None:
-            return {iri: self._actors[iri] for iri in iris if iri in self._actors}
-        wanted = sorted(set(iris))
-        found: dict[str, Actor] = {}
-        for i in range(0, len(wanted), VALUES_CHUNK):
-            found.update(self._read_actors(values("actor", wanted[i : i + VALUES_CHUNK])))
-        return found
+        return _among(self._actors, iris, "actor", self._read_actors)
 
     def _read_actors(self, filters: str) -> dict[str, Actor]:
         found: dict[str, Actor] = {}
@@ -669,14 +663,23 @@ class Model:
 
     def documents_of(self, iris: Iterable[str]) -> dict[str, Document]:
         """Those of these nodes that are documents, read on their own (for views that cite a few)."""
-        if self._documents is not None:
-            return {iri: self._documents[iri] for iri in iris if iri in self._documents}
-        wanted = sorted(set(iris))
-        found: dict[str, Document] = {}
-        for i in range(0, len(wanted), VALUES_CHUNK):
-            found.update(_documents(self._local_rows("documents", LOCAL_DOCUMENTS,
-                                                     documents=values("document", wanted[i : i + VALUES_CHUNK]))))
-        return found
+        return _among(self._documents, iris, "document",
+                      lambda named: _documents(self._local_rows("documents", LOCAL_DOCUMENTS, documents=named)))
+
+
+Named = TypeVar("Named", Actor, Document)
+
+
+def _among(whole: dict[str, Named] | None, iris: Iterable[str], var: str,
+           read: Callable[[str], dict[str, Named]]) -> dict[str, Named]:
+    """Those of these nodes that `read` finds: taken from the whole list if it is read, else by name (VALUES)."""
+    if whole is not None:
+        return {iri: whole[iri] for iri in iris if iri in whole}
+    wanted = sorted(set(iris))
+    found: dict[str, Named] = {}
+    for i in range(0, len(wanted), VALUES_CHUNK):
+        found.update(read(values(var, wanted[i : i + VALUES_CHUNK])))
+    return found
 
 
 def _documents(rows: Iterable[tuple[Term | None, ...]]) -> dict[str, Document]:
