@@ -244,3 +244,76 @@ def test_a_second_source_that_disagrees_keeps_both_values(home: Path) -> None:
     rows = run(home, "query", "--name", "disagreements", "--format", "csv").stdout.splitlines()[1:]
     values = sorted((r.split(",")[3], r.split(",")[-1]) for r in rows)
     assert values == [("-100000000000", "Broker note"), ("-91000000000", "Chinese big tech is in trouble (article)")]
+
+
+def test_the_shipped_sources_land_again_from_their_decisions(tmp_path: Path) -> None:
+    """Re-running ingest and accept with graph/decisions/*.json on the graph without them gives the shipped files."""
+    for part in ("graph", "ontology"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    landings = sorted((json.loads(p.read_text(encoding="utf-8")) | {"name": p.stem}
+                       for p in (ROOT / "graph" / "decisions").glob("*.json")), key=lambda d: d["ingest"]["order"])
+    assert len(landings) >= 4
+    for landing in landings:
+        (tmp_path / "graph" / f"{landing['name']}.ttl").unlink()
+    shutil.rmtree(tmp_path / "graph" / "drafts", ignore_errors=True)
+    for landing in landings:
+        how = landing["ingest"]
+        run(tmp_path, "ingest", how["file"], "--title", how["title"], "--published", how["published"],
+            "--publisher", how["publisher"], "--url", how["url"])
+        draft = tmp_path / "graph" / "drafts" / f"{landing['name']}.ttl"
+        decisions = ROOT / "graph" / "decisions" / f"{landing['name']}.json"
+        run(tmp_path, "accept", str(draft), "--decisions", str(decisions))
+        shipped = ROOT / "graph" / f"{landing['name']}.ttl"
+        assert (tmp_path / "graph" / shipped.name).read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+    assert "ok:" in run(tmp_path, "validate").stdout
+    timeline = run(tmp_path, "timeline", "--format", "csv", "--from", "2020-08", "--to", "2020-08").stdout
+    assert "US bans transactions with ByteDance (EO 13942)" in timeline
+
+
+def test_legal_citations_are_neither_dates_nor_money() -> None:
+    text = ("By the authority vested in me, including the International Emergency Economic Powers Act (50 U.S.C. 1701 "
+            "et seq.) and section 721 of the Defense Production Act of 1950, as amended, 50 U.S.C. 4565, Sec. 2 and "
+            "Executive Order 13873 of May 15, 2019 apply.")
+    found = sentences(text)
+    assert len(found) == 1  # "U.S.C." and "et seq." end no sentence
+    assert [d.begin.iso for d in find_dates(text, date(2020, 8, 11))] == ["2019-05-15"]
+    assert find_figures(text) == []
+
+
+def test_days_after_the_date_of_this_order_count_from_its_heading(rules) -> None:  # type: ignore[no-untyped-def]
+    from tech_graph.ingest.when import order_date
+
+    anchor = order_date(["Executive Order 13942 of August 6, 2020"])
+    assert anchor is not None and anchor[0] == date(2020, 8, 6)
+    found = find_dates("(c) 45 days after the date of this order, the Secretary shall act.", date(2020, 8, 11), anchor)
+    assert [d.begin.iso for d in found] == ["2020-09-20"] and "order's own date" in found[0].reason
+    assert find_dates("the origins of the 2019 Novel Coronavirus", date(2020, 8, 11)) == []
+
+
+def test_nobody_acts_in_a_second_source_who_is_not_in_the_event(rules) -> None:  # type: ignore[no-untyped-def]
+    from tech_graph.ingest.draft import known_events
+
+    known = known_events(memory_store())
+    india = "The Government of India recently banned the use of TikTok and other Chinese mobile applications."
+    found = extract(sentences(india), rules, date(2020, 8, 11), known)
+    assert [(c.kind, c.corroborates) for c in found] == [("corroboration", TGR + "india-tiktok-ban")]
+    agencies = "The Department of Homeland Security has already banned the use of TikTok on Federal Government phones."
+    found = extract(sentences(agencies), rules, date(2020, 8, 11), known)
+    assert "corroboration" not in {c.kind for c in found}  # the department is not in India's ban
+
+
+def test_a_source_already_in_the_graph_gets_its_text_not_a_twin(tmp_path: Path) -> None:
+    for part in ("graph", "ontology"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("drafts"))
+    (tmp_path / "graph" / "regarding-the-acquisition-of-musical-ly-by-bytedance-ltd.ttl").unlink()
+    (tmp_path / "order.txt").write_text("Order of August 14, 2020\n\nThe order is hereby issued.\n", encoding="utf-8")
+    run(tmp_path, "ingest", "order.txt", "--title", "Musical.ly order", "--published", "2020-08-19",
+        "--publisher", "Federal Register", "--url", "https://www.federalregister.gov/d/2020-18360")
+    draft = (tmp_path / "graph" / "drafts" / "musical-ly-order.ttl").read_text(encoding="utf-8")
+    assert "tgr:src-fr-musically-order" in draft and "tgr:doc-musical-ly-order" not in draft
+    assert "Musical.ly order" not in draft.split("tgr:src-fr-musically-order", 1)[1].split(" .\n", 1)[0]
+    # StayNTouch's order has its text in the graph already: a second text for it is refused in one line.
+    done = run(tmp_path, "ingest", "order.txt", "--title", "again", "--published", "2020-03-10",
+               "--url", "https://www.federalregister.gov/d/2020-05011", ok=False)
+    assert done.returncode != 0 and "already in the graph with its text" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

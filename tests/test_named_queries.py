@@ -27,8 +27,10 @@ EXPECTED: dict[str, tuple[tuple[str, ...], set[tuple[str, ...]], int | None]] = 
          ("2020-12-24", "SAMR (State Administration for Market Regulation)", "Alibaba"),
          ("2020-12-09", "FTC (US Federal Trade Commission)", "Facebook"),
          ("2020-06-29", "MeitY (Ministry of Electronics and Information Technology, India)", "TikTok"),
-         ("2020-11-02", "People's Bank of China", "Jack Ma")},
-        26,
+         ("2020-11-02", "People's Bank of China", "Jack Ma"),
+         ("2020-08-06", "Trump administration", "ByteDance"),
+         ("2020-08-06", "Trump administration", "Tencent Holdings")},
+        28,  # with the bans of Executive Orders 13942 and 13943, landed from graph/sources/
     ),
     "forced-and-unwound-deals": (
         ("eventLabel", "dealLabel"),
@@ -56,8 +58,9 @@ EXPECTED: dict[str, tuple[tuple[str, ...], set[tuple[str, ...]], int | None]] = 
         {("2020-11-03", "Ant Group IPO suspended", "IPO suspension"),
          ("2021-01-20", "Jack Ma resurfaces", "Reappearance of an executive"),
          ("2020-12-24", "Alibaba's valuation falls 13% ($91bn)", "Valuation drop"),
-         ("", "Beijing offers ByteDance help", "Government offer of help")},
-        26,
+         ("", "Beijing offers ByteDance help", "Government offer of help"),
+         ("2019-05-15", "US declares an ICT supply-chain emergency (EO 13873)", "Policy announcement")},
+        31,  # five more from the Federal Register texts in graph/sources/
     ),
     "acquisitions": (
         ("date", "acquirerLabel", "acquiredLabel", "amount", "currency"),
@@ -72,15 +75,17 @@ EXPECTED: dict[str, tuple[tuple[str, ...], set[tuple[str, ...]], int | None]] = 
     ),
     "crackdown-by-country": (
         ("countryLabel", "actions"),
-        {("United States", "6"), ("China", "5"), ("India", "1")},
+        {("United States", "8"), ("China", "5"), ("India", "1")},  # the US: +2 bans of 6 Aug 2020
         3,
     ),
     "measurements": (
         ("actorLabel", "marketLabel", "value", "unit", "when", "asOf"),
         {("Alibaba", "Overseas (outside China)", "10", "P1", "", ARTICLE_2021),
          ("WeChat", "China", "1000000000", "C62", "", ARTICLE_2021),
-         ("WeChat", "Overseas (outside China)", "70000000", "C62", "2013-07-03", ARTICLE_2021)},
-        3,
+         ("WeChat", "Overseas (outside China)", "70000000", "C62", "2013-07-03", ARTICLE_2021),
+         ("WeChat", "", "1000000000", "C62", "",
+          "Executive Order 13943: Addressing the Threat Posed by WeChat, 2020-08-11")},
+        4,
     ),
     "background-sources": (
         ("nodeLabel", "fact", "publisher"),
@@ -133,9 +138,9 @@ EXPECTED: dict[str, tuple[tuple[str, ...], set[tuple[str, ...]], int | None]] = 
     ),
     "reported-by": (("reporterLabel", "eventLabel"),
                     {("The Wall Street Journal", "CFIUS expands and hires dealmakers")}, 1),
-    "events-by-place": (("placeLabel", "events"), {("United States", "9"), ("China", "8"), ("India", "2")}, None),
-    "stats-classes": (("class", "count"), {("tg:Excerpt", "63"), ("tg:IPOSuspension", "1")}, None),
-    "stats-events-per-year": (("year", "events"), {("2012", "1"), ("2019", "2"), ("2020", "13"), ("2021", "1")}, 6),
+    "events-by-place": (("placeLabel", "events"), {("United States", "12"), ("China", "8"), ("India", "2")}, None),
+    "stats-classes": (("class", "count"), {("tg:Excerpt", "73"), ("tg:IPOSuspension", "1")}, None),
+    "stats-events-per-year": (("year", "events"), {("2012", "1"), ("2019", "3"), ("2020", "15"), ("2021", "1")}, 6),
     "stats-actor-degree": (("actor",), {("tgr:ant-group",), ("tgr:alibaba",)}, None),
 }
 

@@ -51,14 +51,9 @@ def html_text(markup: str) -> str:
 
 def read_text(path: Path) -> str:
     """The text of a plain-text or HTML file, or one InputError saying why it cannot be read."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; give the path of a text or HTML article") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder; give a text or HTML file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    from .load import read_bytes
+
+    data = read_bytes(path, "a text or HTML file")
     if b"\x00" in data[:65536]:
         raise InputError(f"{path}: is a binary file, not text; save the article as plain text or HTML")
     try:
@@ -81,13 +76,18 @@ class Sentence:
     start: int
     end: int
     text: str
+    paragraph: int = 1  # numbered from 1
 
 
 # A sentence ends at . ! or ? (with closing quotes or brackets), before white space and a capital,
 # a digit or an opening quote; not after a lone capital ("U.S.") or a common abbreviation.
 _END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "inc", "ltd", "co", "corp", "no", "vs", "jan", "feb", "mar", "apr",
-                  "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "st", "u.s", "u.k", "e.g", "i.e", "sec"}
+                  "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "st", "u.s", "u.k", "e.g", "i.e", "sec",
+                  # legal texts: "50 U.S.C. 1701 et seq.", "Vol. 85", "ByteDance Ltd. (a.k.a. ...)"
+                  "u.s.c", "seq", "vol", "a.k.a", "pub", "stat"}
+# "Section 1." and "Sec. 2." number a section; the period after the number does not end a sentence.
+_SECTION = re.compile(r"\b(?:sec|section)\.?\s+\d+[a-z]?$", re.I)
 
 
 def sentences(text: str) -> list[Sentence]:
@@ -97,24 +97,36 @@ def sentences(text: str) -> list[Sentence]:
     followed by a capital: text copied from a PDF wraps every line with a blank line between.
     """
     found: list[Sentence] = []
-    for start, end in _paragraphs(text):
+    for paragraph, (start, end) in enumerate(_paragraphs(text), 1):
         for m in _END.finditer(text, start, end):
             cut = m.end()
             before = text[start:cut].rstrip(".!?\"'”’)]").split()
-            word = before[-1].lower().rstrip(".") if before else ""
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            word = before[-1].lower().rstrip(".").lstrip("([\"'“‘") if before else ""
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or _SECTION.search(
+                    text[start:cut].rstrip(".")):
                 continue
-            _add(found, text, start, cut)
+            _add(found, text, start, cut, paragraph)
             start = cut
-        _add(found, text, start, end)
+        _add(found, text, start, end, paragraph)
     return found
 
 
 _TERMINAL = tuple(".!?:\"'”’)")
+# Within a block, a line that ends a sentence ends its paragraph too.
+_LINE_END = re.compile(r"(?<=[.!?])[\"'”’)]*[ \t]*\n")
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
-    chunks = [(m.start(), m.end()) for m in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, re.S)]
+    """Blank-line blocks, joined where a block does not end a sentence, split after a line that ends one."""
+    chunks = []
+    for m in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, re.S):
+        start = m.start()
+        for line_end in _LINE_END.finditer(text, m.start(), m.end()):
+            chunks.append((start, line_end.start() + len(line_end.group(0).rstrip(" \t\n"))))
+            start = line_end.end()
+            while start < m.end() and text[start].isspace():
+                start += 1
+        chunks.append((start, m.end()))
     merged: list[tuple[int, int]] = []
     for start, end in chunks:
         if merged:
@@ -128,12 +140,12 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def _add(found: list[Sentence], text: str, start: int, end: int) -> None:
+def _add(found: list[Sentence], text: str, start: int, end: int, paragraph: int) -> None:
     piece = text[start:end]
     lead = len(piece) - len(piece.lstrip())
     body = " ".join(piece.split())
     if body:
-        found.append(Sentence(len(found), start + lead, end, body))
+        found.append(Sentence(len(found), start + lead, end, body, paragraph))
 
 
 def slug(text: str, limit: int = 60) -> str:

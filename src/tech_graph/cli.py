@@ -828,7 +828,8 @@ def ingest(file: str, title: str, published: str, publisher: str | None, url: st
 @click.option("--accept", "accept_ids", multiple=True, metavar="IDS", help="Accept candidates (e001,a002 or all).")
 @click.option("--reject", "reject_ids", multiple=True, metavar="IDS", help="Reject candidates.")
 @click.option("--set", "edits", multiple=True, metavar="ID.KEY=VALUE",
-              help="Edit before accepting: ID.label=TEXT, ID.date=YYYY[-MM[-DD]], ID.roles='ROLE ACTOR; ...'.")
+              help="Edit before accepting: ID.label=TEXT, ID.date=YYYY[-MM[-DD]], ID.roles='ROLE ACTOR; ...', "
+                   "ID.places='PLACE; ...' (empty for none).")
 @output_option
 def review(draft: str, accept_ids: tuple[str, ...], reject_ids: tuple[str, ...], edits: tuple[str, ...],
            output: str) -> None:

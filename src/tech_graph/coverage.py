@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import articles
 from .load import project_root
 from .namespaces import PROV, RDF, RDFS, TG, compact
 from .store import Select, Store
-
-# A sentence ends at . ? or ! (and any closing quotes) before a space and a capital or an opening quote.
-_END = re.compile(r"[.?!][”’\"')]*(?=\s+[A-Z“‘\"(]|\s*$)")
-# A paragraph of the stored text ends at a line that ends a sentence.
-_PARAGRAPH_END = re.compile(r"[.?!][”’\"')]*\s*$")
 
 
 def collapse(text: str) -> str:
@@ -89,35 +84,16 @@ class DocumentCoverage:
 
 
 def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of a stored text, numbered from 1, with their paragraph and offsets in collapse(text)."""
-    paragraphs, lines = [], []
-    for line in text.splitlines():
-        if line.strip():
-            lines.append(line)
-            if _PARAGRAPH_END.search(line):
-                paragraphs.append(collapse(" ".join(lines)))
-                lines = []
-    if lines:
-        paragraphs.append(collapse(" ".join(lines)))
-    sentences: list[Sentence] = []
-    offset = 0
-    for number, paragraph in enumerate(paragraphs, 1):
-        start = 0
-        for match in _END.finditer(paragraph):
-            _add(sentences, number, paragraph, start, match.end(), offset)
-            start = match.end()
-        _add(sentences, number, paragraph, start, len(paragraph), offset)
-        offset += len(paragraph) + 1
-    return sentences
-
-
-def _add(sentences: list[Sentence], paragraph: int, text: str, start: int, end: int, offset: int) -> None:
-    piece = text[start:end]
-    lead = len(piece) - len(piece.lstrip())
-    piece = piece.strip()
-    if piece:
-        begin = offset + start + lead
-        sentences.append(Sentence(len(sentences) + 1, paragraph, begin, begin + len(piece), piece))
+    """Sentences of a stored text (as `articles.sentences` splits it, for ingest too), numbered from 1, with their
+    paragraph and offsets in collapse(text)."""
+    found: list[Sentence] = []
+    flat = collapse(text)
+    at = 0
+    for sentence in articles.sentences(text):
+        begin = flat.index(sentence.text, at)
+        at = begin + len(sentence.text)
+        found.append(Sentence(sentence.index + 1, sentence.paragraph, begin, at, sentence.text))
+    return found
 
 
 _CITATIONS = f"""

@@ -130,7 +130,8 @@ def rdf_format(path: Path) -> tuple[ox.RdfFormat, str]:
     raise InputError(f"{path}: unknown RDF file type; use one of {known} (optionally .gz)")
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, expect: str = "RDF files") -> bytes:
+    """The bytes of a file (gunzipped if it ends in .gz), or one InputError; `expect` says what to pass instead."""
     if path == STDIN:
         return stdin_bytes()
     try:
@@ -138,7 +139,7 @@ def read_bytes(path: Path) -> bytes:
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a folder; pass RDF files") from None
+        raise InputError(f"{path}: is a folder; pass {expect}") from None
     except OSError as exc:
         raise os_error(exc, f"cannot read {path}") from None
     if path.suffix.lower() != ".gz":

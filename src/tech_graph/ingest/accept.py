@@ -130,6 +130,8 @@ def accept(draft: Draft, root: Path, decisions_file: Path | None = None) -> Acce
                 continue
             if edits_roles and p in roles:
                 continue
+            if "places" in decision and p in (SEM + "hasPlace", TG + "market"):
+                continue
             obj = q.object
             if isinstance(obj, ox.NamedNode) and obj.value.startswith(draft.base) and obj.value not in names \
                     and not obj.value.startswith(item.iri + "-"):
@@ -146,6 +148,9 @@ def accept(draft: Draft, root: Path, decisions_file: Path | None = None) -> Acce
             triples.append(ox.Triple(rename(node), ox.NamedNode(SEM + "hasTimeStamp"),
                                      ox.Literal(when.iso, datatype=ox.NamedNode(when.datatype))))
             triples.append(ox.Triple(rename(node), ox.NamedNode(TG + "dateDerivedFrom"), ox.NamedNode(draft.document)))
+        where = TG + "market" if item.kind == "figure" else SEM + "hasPlace"  # a figure's place is its market
+        for place in decision.get("places", []):
+            triples.append(ox.Triple(rename(node), ox.NamedNode(where), ox.NamedNode(_expand(place))))
         for role, actor in decision.get("roles", []):
             triples.append(ox.Triple(rename(node), ox.NamedNode(_expand(role)), rename(ox.NamedNode(_expand(actor)))))
     document = ox.NamedNode(draft.document)

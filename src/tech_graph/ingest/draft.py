@@ -37,10 +37,37 @@ class Document:
     published: date
     publisher: str | None
     url: str | None
+    known: str | None = None  # a source already in the graph with the same --url: the draft adds its text to it
+    has: frozenset[str] = frozenset()  # the properties that source already has, which the draft leaves as they are
 
     @property
     def iri(self) -> str:
-        return f"{TGR}doc-{self.slug}"
+        return self.known or f"{TGR}doc-{self.slug}"
+
+
+def known_source(store: Store, url: str | None) -> tuple[str | None, frozenset[str]]:
+    """The source already in the graph at `url`, and its properties; (None, {}) if there is none."""
+    if url is None:
+        return None, frozenset()
+    from ..store import Select
+
+    result = store.query(f"SELECT DISTINCT ?doc ?p ?o WHERE {{ ?doc <{SCHEMA}url> <{url}> ; ?p ?o }}")
+    assert isinstance(result, Select)
+    docs: dict[str, set[str]] = {}
+    files = {}
+    for doc, prop, obj in result.rows:
+        if not isinstance(doc, ox.NamedNode) or not isinstance(prop, ox.NamedNode):
+            continue
+        docs.setdefault(doc.value, set()).add(prop.value)
+        if prop.value == TG + "localFile" and isinstance(obj, ox.Literal):
+            files[doc.value] = obj.value
+    if len(docs) != 1:
+        return None, frozenset()  # none, or several to choose from: the draft makes its own
+    (iri, props), = docs.items()
+    if iri in files:
+        raise InputError(f"{url} is already in the graph with its text, as {iri} ({files[iri]}); "
+                         "nothing to ingest again")
+    return iri, frozenset(props)
 
 
 def parse_published(text: str) -> date:
@@ -78,11 +105,14 @@ def ingest(store: Store, root: Path, file: Path, title: str, published: str, pub
         raise InputError(f"--url {url!r} is not a web address; give it as https://...")
     day = parse_published(published)
     text = read_text(file)
-    doc = Document(slug(title), title.strip(), day, publisher, url)
+    doc = Document(slug(title), title.strip(), day, publisher, url, *known_source(store, url))
     text_path = root / "graph" / "sources" / f"{doc.slug}.txt"
     target = draft_path(root, doc.slug)
+    saved = text if text.endswith("\n") else text + "\n"
+    # A text shipped in graph/sources/ under its own name may be ingested in place.
+    same_text = text_path.exists() and text_path.read_bytes() == saved.encode("utf-8")
     for path in (text_path, target):
-        if path.exists():
+        if path.exists() and not (path == text_path and same_text):
             raise InputError(f"{path} exists already; this article was ingested before (give another --title, "
                              "or remove the old draft and text)")
     found = sentences(text)
@@ -93,7 +123,8 @@ def ingest(store: Store, root: Path, file: Path, title: str, published: str, pub
 
     text_path.parent.mkdir(parents=True, exist_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_output(text_path, text if text.endswith("\n") else text + "\n")
+    if not same_text:
+        write_output(text_path, saved)
     write_output(target, turtle)
     return target, candidates
 
@@ -124,17 +155,22 @@ def draft_turtle(doc: Document, found: Sequence[Sentence], candidates: Sequence[
     add(draft, TG + "draftOf", n(doc.iri))
     add(draft, TG + "graphDigest", _lit(digest))
     document = n(doc.iri)
+
+    def describe(p: str, o: ox.NamedNode | ox.Literal) -> None:
+        if p not in doc.has:  # a source already in the graph keeps its own label, title, date and publisher
+            add(document, p, o)
+
     add(document, RDF + "type", n(TG + "Article"))
     if doc.publisher and doc.url:  # a source that can date facts, as the shapes ask of one
         add(document, RDF + "type", n(TG + "BackgroundSource"))
-    add(document, RDFS + "label", _lit(doc.title, "en"))
-    add(document, DCTERMS + "title", _lit(doc.title))
-    add(document, SCHEMA + "datePublished", ox.Literal(doc.published.isoformat(), datatype=n(XSD + "date")))
+    describe(RDFS + "label", _lit(doc.title, "en"))
+    describe(DCTERMS + "title", _lit(doc.title))
+    describe(SCHEMA + "datePublished", ox.Literal(doc.published.isoformat(), datatype=n(XSD + "date")))
     add(document, TG + "localFile", _lit(local_file))
     if doc.publisher:
-        add(document, SCHEMA + "publisher", _lit(doc.publisher))
+        describe(SCHEMA + "publisher", _lit(doc.publisher))
     if doc.url:
-        add(document, SCHEMA + "url", n(doc.url))
+        describe(SCHEMA + "url", n(doc.url))
     quoted = sorted({c.sentence.index for c in candidates})
     by_index = {s.index: s for s in found}
     for index in quoted:
@@ -193,7 +229,9 @@ def draft_turtle(doc: Document, found: Sequence[Sentence], candidates: Sequence[
             _figure(add, node, f"{base}{c.id}-f{i}", fig, rules.figure_property(c.event_class, fig.kind) or "",
                     rules.sign(c.event_class), excerpt)
     body = serialize_triples(t, "turtle").decode("utf-8")
-    head = (f"# Draft by tech-graph ingest from {doc.title!r} ({doc.published}).\n"
+    known = f"# The source is {doc.known}, already in the graph at this --url; the draft adds its text.\n" \
+        if doc.known else ""
+    head = (f"# Draft by tech-graph ingest from {doc.title!r} ({doc.published}).\n" + known +
             "# Review it with `tech-graph review`, then `tech-graph accept`; nothing here is in the graph yet.\n"
             f"@prefix draft: <{base}> .\n")
     return head + body

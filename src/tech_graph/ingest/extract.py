@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +19,7 @@ from ..articles import Sentence
 from ..namespaces import TG
 from .figures import Figure, find_figures
 from .rules import Mention, Rules, Trigger
-from .when import Found, find_dates
+from .when import Found, find_dates, order_date
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ def extract(sentences: Sequence[Sentence], rules: Rules, published: date, known:
         counter[kind] += 1
         return f"{kind[0]}{counter[kind]:03d}"
 
+    anchor = order_date([s.text for s in sentences])
     for sentence in sentences:
         text = sentence.text
         mentions = rules.gazetteer.find(text)
@@ -175,7 +177,7 @@ def extract(sentences: Sequence[Sentence], rules: Rules, published: date, known:
                                      f"'{name}' is not in the graph; typed {cls.rsplit('#', 1)[-1]} from its last "
                                      f"word", label=name, actor_class=cls, phrase=name))
             actors.append((new_actor_ids[name], start))
-        dates = find_dates(text, published)
+        dates = find_dates(text, published, anchor)
         figures = find_figures(text)
         matched = [(t, span) for t in rules.triggers if (span := t.match(text))]
         if not matched:
@@ -211,7 +213,8 @@ def extract(sentences: Sequence[Sentence], rules: Rules, published: date, known:
                                   event_class=trigger.event_class, roles=roles, places=places, when=when,
                                   figures=kept, phrase=text[span[0]:span[1]])
             candidate.modality = hedge(text, span[0])
-            match = None if candidate.modality else _known_match(candidate, known)
+            agents = {a for role, a in roles if role == trigger.agent_role}
+            match = None if candidate.modality else _known_match(candidate, known, agents)
             if match is not None:
                 candidate.kind = "corroboration"
                 candidate.id = next_id("corroboration")
@@ -223,10 +226,14 @@ def extract(sentences: Sequence[Sentence], rules: Rules, published: date, known:
     return out
 
 
-def _known_match(candidate: Candidate, known: Sequence[Known]) -> Known | None:
+def _known_match(candidate: Candidate, known: Sequence[Known], agents: AbstractSet[str] = frozenset()) -> Known | None:
+    """The known event the candidate is another source for: same class, shared actors, overlapping time, and
+    nobody acting in the candidate who is not in the event ("US agencies banned TikTok" is not India's ban)."""
     mine = {a for _, a in candidate.roles}
     best = None
     for event in known:
+        if agents - event.actors:
+            continue
         shared = len(mine & event.actors)
         # The same class needs one shared actor; a broader class ("Regulatory action") needs two.
         needed = 1 if candidate.event_class in event.types else 2

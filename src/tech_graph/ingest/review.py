@@ -103,7 +103,7 @@ def _order(item: Item) -> tuple[int, str]:
 
 # --- decisions ---------------------------------------------------------------------------------
 
-EDITABLE = ("label", "date", "roles")
+EDITABLE = ("label", "date", "roles", "places")
 
 
 def read_decisions(path: Path, draft: Draft) -> dict[str, dict[str, Any]]:
@@ -152,8 +152,8 @@ def decide(draft: Draft, accept: list[str], reject: list[str], edits: list[str])
         target, sep, value = edit.partition("=")
         ident, dot, key = target.partition(".")
         if not sep or not dot or key not in EDITABLE:
-            raise InputError(f"--set {edit!r}: write ID.label=TEXT, ID.date=YYYY[-MM[-DD]] or "
-                             "ID.roles=ROLE ACTOR[; ROLE ACTOR]")
+            raise InputError(f"--set {edit!r}: write ID.label=TEXT, ID.date=YYYY[-MM[-DD]], "
+                             "ID.roles=ROLE ACTOR[; ROLE ACTOR] or ID.places=PLACE[; PLACE] (empty for none)")
         expand([ident])
         entry = decisions.setdefault(ident, {"decision": "accept"})
         if key == "roles":
@@ -161,6 +161,8 @@ def decide(draft: Draft, accept: list[str], reject: list[str], edits: list[str])
             if any(len(p) != 2 for p in pairs):
                 raise InputError(f"--set {edit!r}: each role is 'ROLE ACTOR', e.g. tg:hasRegulator tgr:samr")
             entry["roles"] = pairs
+        elif key == "places":
+            entry["places"] = [p.strip() for p in value.split(";") if p.strip()]
         else:
             entry[key] = value
         entry.setdefault("decision", "accept")

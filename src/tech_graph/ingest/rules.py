@@ -89,6 +89,11 @@ def variants(name: str) -> list[str]:
     if m:
         found += [m.group(1).strip(), m.group(2).strip()]
     for item in list(found):
+        # "Ministry of ..., India": the country qualifies the name
+        qualified = re.fullmatch(r"(.{12,}?),\s+[A-Z][\w ]+", item)
+        if qualified:
+            found.append(qualified.group(1))
+    for item in list(found):
         words = item.split()
         while len(words) > 1 and words[-1] in CORPORATE:
             words = words[:-1]
@@ -132,6 +137,8 @@ _INFLECTIONS = ("s", "es", "ed", "d", "ing", "ion", "ions", "ation", "ations", "
 def _word_pattern(word: str) -> re.Pattern[str]:
     endings = "|".join(sorted(_INFLECTIONS, key=len, reverse=True))
     double = re.escape(word[-1]) + "?" if word[-1:].isalpha() else ""
+    if word.endswith("e") and len(word) > 4:  # "acquire" finds "acquiring": a final e drops before a vowel
+        return re.compile(rf"(?<![\w-]){re.escape(word[:-1])}(?:es|ed|ers|er|ing|e)(?![\w])", re.I)
     return re.compile(rf"(?<![\w-]){re.escape(word)}(?:{double}(?:{endings}))?(?![\w])", re.I)
 
 

@@ -62,8 +62,26 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                         r"|several|few|couple of) (?P<unit>years|months|weeks)\b", re.I)),
     ("relative", re.compile(r"\b(?P<which>last|this|next|previous) (?P<unit>year|month|week)\b", re.I)),
     ("named", re.compile(r"\b(?P<which>yesterday|today|earlier this year|earlier this month)\b", re.I)),
-    ("year", re.compile(rf"\b(?:in |since |by |from |until |of )?{_YEAR}\b(?![-–]\d)", re.I)),
+    ("after-order", re.compile(r"\b(?P<n>\d+|two|three|four|five|six|seven|eight|nine|ten) days after the date of "
+                               r"this order\b", re.I)),
+    # A bare year before a capitalised word names something ("the 2019 Novel Coronavirus"); it dates nothing.
+    ("year", re.compile(rf"\b(?:(?P<prep>[Ii]n|[Ss]ince|[Bb]y|[Ff]rom|[Uu]ntil|[Oo]f) )?{_YEAR}\b(?![-–]\d)"
+                        r"(?P<name> [A-Z][a-z])?")),
 ]
+# The date an order gives itself in its heading: "Executive Order 13942 of August 6, 2020", "Order of March 6, 2020".
+_ORDER_DATE = re.compile(rf"\bOrder(?: \d+)? of {_MONTH} {_DAY},? {_YEAR}\b", re.I)
+
+
+def order_date(sentences: list[str]) -> tuple[date, str] | None:
+    """The day an order is dated in its heading, and the phrase, to resolve "45 days after the date of this order"."""
+    for text in sentences[:5]:
+        m = _ORDER_DATE.search(text)
+        if m:
+            try:
+                return date(int(m.group("year")), MONTHS[m.group("month").lower()], int(m.group("day"))), m.group(0)
+            except ValueError:
+                return None
+    return None
 
 
 def _on_or_before(published: date, m: int, d: int | None = None) -> date:
@@ -73,22 +91,25 @@ def _on_or_before(published: date, m: int, d: int | None = None) -> date:
     return candidate if candidate <= published else date(y - 1, m, d or 1)
 
 
-def find_dates(sentence: str, published: date) -> list[Found]:
-    """Every date phrase in a sentence, longest first where two overlap."""
+def find_dates(sentence: str, published: date, anchor: tuple[date, str] | None = None) -> list[Found]:
+    """Every date phrase in a sentence, longest first where two overlap.
+
+    `anchor` is the order's own date (see `order_date`), for "N days after the date of this order".
+    """
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
-            item = _resolve(kind, m, published)
+            item = _resolve(kind, m, published, anchor)
             if item is not None:
                 found.append(item)
                 taken.append((m.start(), m.end()))
     return sorted(found, key=lambda f: f.start)
 
 
-def _resolve(kind: str, m: re.Match[str], published: date) -> Found | None:
+def _resolve(kind: str, m: re.Match[str], published: date, anchor: tuple[date, str] | None = None) -> Found | None:
     g = m.groupdict()
     phrase = m.group(0)
     pub = published.isoformat()
@@ -164,7 +185,15 @@ def _resolve(kind: str, m: re.Match[str], published: date) -> Found | None:
             if which == "earlier this year":
                 return found(year(published.year), None, f"'{phrase}': {published.year}, the year of publication")
             return found(month(published.year, published.month), None, f"'{phrase}': the month of publication")
+        if kind == "after-order":
+            if anchor is None:
+                return None
+            n = int(g["n"]) if g["n"].isdigit() else NUMBERS[g["n"].lower()]
+            return found(day(anchor[0] + timedelta(days=n)), None,
+                         f"'{phrase}': {n} days after the order's own date ({anchor[0]}, from '{anchor[1]}')")
         if kind == "year":
+            if g.get("name") and not g.get("prep"):
+                return None
             y = int(g["year"])
             if not 1990 <= y <= published.year + 5:
                 return None
