@@ -34,6 +34,22 @@ def store() -> OxigraphStore:
     return memory_store()
 
 
+@pytest.fixture(scope="module")
+def actors(store: OxigraphStore) -> Any:
+    """The bundled actor network (each module gets its own, so a test may change it)."""
+    from tech_graph import network
+
+    return network.actor_network(store)
+
+
+@pytest.fixture(scope="module")
+def two_mode(store: OxigraphStore) -> Any:
+    """The bundled event-actor network."""
+    from tech_graph import network
+
+    return network.event_actor_network(store)
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

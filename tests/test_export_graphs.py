@@ -314,10 +314,16 @@ def test_graphology_graphml_reads_the_actor_network(tmp_path: Path, network: Any
     const {{ parse }} = require({json.dumps(str(reader))});
     const g = parse(Graph, fs.readFileSync(process.argv[1], "utf8"));
     const first = g.nodes()[0];
+    const counted = x => [x.sources, JSON.parse(x.provenance || "[]").length];
     console.log(JSON.stringify({{order: g.order, size: g.size, multi: g.multi, node: first,
-                                 attrs: g.getNodeAttributes(first), edges: g.edges()}}));
+                                 attrs: g.getNodeAttributes(first), edges: g.edges(),
+                                 sources: [...g.mapNodes((n, x) => counted(x)),
+                                           ...g.mapEdges((e, x) => counted(x))]}}));
     """
     out = run_node(node_binary, script, str(path))
+    # every source of a node or link: `sources` read as a number (declared long), `provenance` as JSON
+    assert out["sources"] and all(isinstance(n, int) and n == held for n, held in out["sources"])
+    assert any(n >= 2 for n, _ in out["sources"])
     back = nx.read_graphml(path)
     assert (out["order"], out["size"]) == (back.number_of_nodes(), back.number_of_edges())
     assert out["multi"] is True and len(set(out["edges"])) == out["size"]

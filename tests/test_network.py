@@ -17,16 +17,6 @@ from tech_graph.store import Select
 CFIUS, BYTEDANCE, HELLOBIKE, ANT = TGR + "cfius", TGR + "bytedance", TGR + "hellobike", TGR + "ant-group"
 
 
-@pytest.fixture(scope="module")
-def actors(store: Any) -> nx.MultiGraph[str]:
-    return network.actor_network(store)
-
-
-@pytest.fixture(scope="module")
-def two_mode(store: Any) -> nx.Graph[str]:
-    return network.event_actor_network(store)
-
-
 def count(store: Any, sparql: str) -> int:
     result = store.query(sparql)
     assert isinstance(result, Select)

@@ -73,3 +73,30 @@ def test_the_default_font_goes_to_the_network(browser: Any, tmp_path: Path, stor
     finally:
         watch.page.close()
     assert any(url.endswith("/css/fonts/font.default.css") for url in watch.blocked), watch.blocked
+
+
+def test_each_slide_shows_every_source(browser: Any, tmp_path: Path, story: dict[str, Any]) -> None:
+    """TimelineJS keeps what the slide text says of its sources: each quote, its document, and every
+    source as a link to its address (what tests/test_provenance.py checks against the graph)."""
+    from bs4 import BeautifulSoup
+
+    watch = watch_page(browser)
+    try:
+        watch.page.goto(page_for(tmp_path, story, {"font": None}).as_uri())
+        watch.page.wait_for_selector(".tl-timemarker", state="attached", timeout=30_000)
+        shown = watch.page.eval_on_selector_all(".tl-slide[id]", """nodes => Object.fromEntries(nodes.map(n => [n.id, {
+            quotes: [...n.querySelectorAll('.tl-text-content blockquote')].map(q => q.textContent.trim()),
+            cites: [...n.querySelectorAll('.tl-text-content cite')].map(c => c.textContent.trim()),
+            links: [...n.querySelectorAll('.tl-text-content a')].map(a => a.getAttribute('href'))}]))""")
+        watch.assert_clean()
+    finally:
+        watch.page.close()
+    several = 0
+    for event in story["events"]:
+        text = BeautifulSoup(event["text"]["text"], "html.parser")
+        want = {"quotes": [q.get_text() for q in text.find_all("blockquote")],
+                "cites": [c.get_text() for c in text.find_all("cite")],
+                "links": [a["href"] for a in text.find_all("a")]}
+        assert shown[event["unique_id"]] == want, event["unique_id"]
+        several += len(want["quotes"]) + len(want["links"]) >= 2
+    assert several

@@ -160,14 +160,28 @@ def projection(request: ExportRequest) -> nx.Graph[Any]:
     raise InputError(f"unknown network {request.network!r}; use one of {', '.join(NETWORKS)}")
 
 
-def _scalar(value: Any) -> str | int | float | bool | None:
-    """A value GraphML and GEXF can hold: no None, no lists."""
+def _records(value: Any) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+Memo = dict[int, tuple[Any, str]]  # a records list (shared by every edge of an event) -> its JSON, kept alive
+
+
+def _scalar(value: Any, memo: Memo | None = None) -> str | int | float | bool | None:
+    """A value GraphML and GEXF can hold: no None, no lists. A list of records (every source of a node
+    or edge) goes out as a JSON array, which keeps each quote with its document."""
     if value is None:
         return None
     if isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, date):
         return value.isoformat()
+    if _records(value):
+        if memo is None:
+            return json.dumps(list(value), ensure_ascii=False)
+        if id(value) not in memo:
+            memo[id(value)] = (value, json.dumps(list(value), ensure_ascii=False))
+        return memo[id(value)][1]
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(str(v) for v in value if v is not None) if isinstance(value, set | frozenset) else [
             str(v) for v in value if v is not None]
@@ -181,38 +195,41 @@ def _scalar(value: Any) -> str | int | float | bool | None:
 RESERVED = frozenset({"id", "key", "source", "target"})
 
 
-def clean(attrs: Mapping[str, Any]) -> dict[str, Any]:
+def clean(attrs: Mapping[str, Any], records: bool = False, memo: Memo | None = None) -> dict[str, Any]:
+    """Plain values under names no reader reserves; with `records`, lists of records stay lists (for JSON)."""
     out = {}
     for key in sorted(attrs, key=str):
-        value = _scalar(attrs[key])
+        raw = attrs[key]
+        value = [dict(r) for r in raw] if records and _records(raw) else _scalar(raw, memo)
         if value is not None:
             name = str(key)
             out[f"data_{name}" if name in RESERVED else name] = value
     return out
 
 
-def tidy(graph: nx.Graph[Any]) -> nx.Graph[Any]:
+def tidy(graph: nx.Graph[Any], records: bool = False) -> nx.Graph[Any]:
     """A copy with plain attribute values under names no reader reserves, nodes and edges in a stable order."""
     out = graph.__class__()
+    memo: Memo = {}
     out.graph.update(clean(graph.graph))
     for node in sorted(graph.nodes, key=str):
-        out.add_node(node, **clean(graph.nodes[node]))
+        out.add_node(node, **clean(graph.nodes[node], records, memo))
     if graph.is_multigraph():
-        edges = sorted(graph.edges(keys=True, data=True), key=lambda e: _edge_key(e[0], e[1], e[3], e[2]))
+        edges = sorted(graph.edges(keys=True, data=True), key=lambda e: _edge_key(e[0], e[1], e[3], e[2], memo))
         for u, v, key, data in edges:
             # networkx's own integer keys depend on insertion order; let them be numbered afresh.
-            out.add_edge(u, v, key=key if isinstance(key, str) else None, **clean(data))
+            out.add_edge(u, v, key=key if isinstance(key, str) else None, **clean(data, records, memo))
     else:
-        for u, v, data in sorted(graph.edges(data=True), key=lambda e: _edge_key(e[0], e[1], e[2])):
-            out.add_edge(u, v, **clean(data))
+        for u, v, data in sorted(graph.edges(data=True), key=lambda e: _edge_key(e[0], e[1], e[2], memo=memo)):
+            out.add_edge(u, v, **clean(data, records, memo))
     return out
 
 
-def _edge_key(u: Any, v: Any, data: Mapping[str, Any], key: Any = "") -> tuple[str, ...]:
+def _edge_key(u: Any, v: Any, data: Mapping[str, Any], key: Any = "", memo: Memo | None = None) -> tuple[str, ...]:
     """Order by ends, date, relation and event, then by every attribute, never by insertion order."""
     a, b = sorted((str(u), str(v)))
     return (a, b, str(data.get("start") or data.get("date") or ""), str(data.get("relation") or ""),
-            str(data.get("event") or ""), json.dumps(clean(data), sort_keys=True, default=str),
+            str(data.get("event") or ""), json.dumps(clean(data, memo=memo), sort_keys=True, default=str),
             key if isinstance(key, str) else "")
 
 
@@ -520,9 +537,10 @@ def node_link_chunks(graph: nx.Graph[Any]) -> Iterator[bytes]:
 
     networkx 3.6 reads `edges` by default, 3.4 and 3.5 `links` (with a FutureWarning), before them
     `links`; d3-force's examples read `links`. Both keys hold the same list, so each reads it with
-    its defaults. Attributes named like the reserved keys go out as `data_NAME`.
+    its defaults. Attributes named like the reserved keys go out as `data_NAME`; `provenance` is a list
+    of objects, one per source.
     """
-    g = tidy(graph)
+    g = tidy(graph, records=True)
     multi = g.is_multigraph()
 
     def links() -> Iterator[dict[str, Any]]:
@@ -578,8 +596,16 @@ def _cypher_name(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def _neo4j_headers(items: Iterable[Mapping[str, Any]], props: list[str]) -> list[str]:
+    """Each property's CSV header: `sources:long` where every value is an integer (neo4j-admin reads the
+    type from it; load.cypher converts), else the plain name, a string."""
+    columns = _columns(items)
+    return [f"{p}:long" if _attr_type(columns.get(p, []), GRAPHML_TYPES) == "long" else p for p in props]
+
+
 def neo4j_files(graph: nx.Graph[Any]) -> Files:
-    """nodes.csv, relationships.csv and load.cypher."""
+    """nodes.csv, relationships.csv and load.cypher; every source of a node or relationship is in its
+    `provenance` property, a JSON array (`apoc.convert.fromJsonList` reads it), and their number in `sources`."""
     g = tidy(graph)
     skip = {"id", "labels"}
     node_props = sorted({k for _, d in g.nodes(data=True) for k in d if k not in skip})
@@ -597,15 +623,25 @@ def neo4j_files(graph: nx.Graph[Any]) -> Files:
         rel_type = neo4j_type(data)
         types.add(rel_type)
         rel_rows.append([str(u), str(v), rel_type, *(str(data.get(k, "")) for k in edge_props)])
-    nodes_csv = _csv(["id:ID", ":LABEL", *node_props], node_rows)
-    rels_csv = _csv([":START_ID", ":END_ID", ":TYPE", *edge_props], rel_rows)
+    node_headers = _neo4j_headers((d for _, d in g.nodes(data=True)), node_props)
+    edge_headers = _neo4j_headers((d for *_, d in edges), edge_props)
+    nodes_csv = _csv(["id:ID", ":LABEL", *node_headers], node_rows)
+    rels_csv = _csv([":START_ID", ":END_ID", ":TYPE", *edge_headers], rel_rows)
     return {"nodes.csv": nodes_csv, "relationships.csv": rels_csv,
-            "load.cypher": neo4j_script(label_sets, sorted(types), node_props, edge_props).encode("utf-8")}
+            "load.cypher": neo4j_script(label_sets, sorted(types), node_headers, edge_headers).encode("utf-8")}
+
+
+def _cypher_set(var: str, header: str) -> str:
+    name, typed = header.removesuffix(":long"), header.endswith(":long")
+    read = f"row.{_cypher_name(header)}"
+    return f"{var}.{_cypher_name(name)} = " + (f"toInteger({read})" if typed else read)
 
 
 def neo4j_script(label_sets: Mapping[str, list[str]], types: list[str], node_props: list[str],
                  edge_props: list[str]) -> str:
-    """LOAD CSV statements that build the same graph as neo4j-admin would from the CSV files."""
+    """LOAD CSV statements that build the same graph as neo4j-admin would from the CSV files.
+
+    The props are the CSV headers: `name:long` is read back as an integer, as neo4j-admin reads it."""
     lines = [
         "// tech-graph network for Neo4j 5 and later: the constraint below uses Neo4j 5's",
         "// CREATE CONSTRAINT ... FOR ... REQUIRE syntax (Neo4j 5 refuses the older ON ... ASSERT form).",
@@ -618,7 +654,7 @@ def neo4j_script(label_sets: Mapping[str, list[str]], types: list[str], node_pro
         f"CREATE CONSTRAINT tech_graph_id IF NOT EXISTS FOR (n:{NEO4J_BASE_LABEL}) REQUIRE n.id IS UNIQUE;",
         "",
     ]
-    node_set = [f"n.{_cypher_name(p)} = row.{_cypher_name(p)}" for p in node_props]
+    node_set = [_cypher_set("n", p) for p in node_props]
     for key in sorted(label_sets):
         extra = "".join(f":{_cypher_name(label)}" for label in label_sets[key][1:])
         assignments = ([f"n{extra}"] if extra else []) + node_set
@@ -629,7 +665,7 @@ def neo4j_script(label_sets: Mapping[str, list[str]], types: list[str], node_pro
             + (f"\nSET {', '.join(assignments)};" if assignments else ";"),
             "",
         ]
-    edge_set = ", ".join(f"r.{_cypher_name(p)} = row.{_cypher_name(p)}" for p in edge_props)
+    edge_set = ", ".join(_cypher_set("r", p) for p in edge_props)
     for rel_type in types:
         lines += [
             "LOAD CSV WITH HEADERS FROM 'file:///relationships.csv' AS row",
@@ -651,15 +687,27 @@ def write_neo4j(request: ExportRequest) -> Written:
 # -- tables --------------------------------------------------------------------------------------
 
 
-ACTOR_HEADER = ["iri", "label", "class", "class_label", "alternate_names", "country", "events"]
+ACTOR_HEADER = ["iri", "label", "class", "class_label", "alternate_names", "country", "events", "sources",
+                "provenance"]
+PROVENANCE_COLUMNS = ["sources", "provenance"]
+
+
+def provenance_cells(prov: Mapping[str, Any], iri: str) -> list[str]:
+    """How many sources a row's node has, and every one of them as a JSON array (see network.Provenance)."""
+    from .network import NO_PROVENANCE
+
+    attrs = prov.get(iri, NO_PROVENANCE).attrs
+    return [str(attrs["sources"]), json.dumps(attrs["provenance"], ensure_ascii=False)]
 
 
 def actors_table(store: Store) -> tuple[list[str], list[list[str]]]:
-    """One row per actor: its most specific class, names, country and how many events it is in."""
+    """One row per actor: its most specific class, names, country, how many events it is in, and its sources."""
     from .model import Model, value
     from .namespaces import compact
+    from .network import provenance
 
     model = Model(store)
+    prov = provenance(model)
     vocabulary = model.vocabulary
     events: dict[str, set[str]] = {}
     for taking in model.participants():
@@ -673,16 +721,24 @@ def actors_table(store: Store) -> tuple[list[str], list[list[str]]]:
         country, term = actor.country, vocabulary.terms.get(cls)
         rows.append([iri, label, compact(cls), (term.label if term else None) or "",
                      "; ".join(actor.alt_names), (country[1] or country[0]) if country else "",
-                     str(len(events.get(iri, ())))])
+                     str(len(events.get(iri, ()))), *provenance_cells(prov, iri)])
     rows.sort(key=lambda r: (r[1].lower(), r[0], r[2]))
     return ACTOR_HEADER, rows
 
 
 def events_table(store: Store) -> tuple[list[str], Iterable[list[str]]]:
-    """One row per event, from the timeline's own table, made as it is written."""
+    """One row per event, from the timeline's own table, and every source of each (`sources`, `provenance`),
+    each row made as it is written."""
     from . import timeline
+    from .model import Model
+    from .network import provenance
 
-    return list(timeline.EVENT_HEADER), timeline.event_rows(timeline.events(store))
+    model = Model(store)
+    found = timeline.events(model)
+    prov = provenance(model)
+    rows = ([*row, *provenance_cells(prov, event.iri)]
+            for row, event in zip(timeline.event_rows(found), found, strict=True))
+    return [*timeline.EVENT_HEADER, *PROVENANCE_COLUMNS], rows
 
 
 def _table_writer(build: Callable[[Store], tuple[list[str], Iterable[list[str]]]],

@@ -11,11 +11,17 @@ against the embedded store and a remote SPARQL 1.1 server.
 - `construct_network`: a `networkx.MultiDiGraph` from a user's CONSTRUCT query.
 
 Node attributes: `label`, `class`, `class_label`, `colour`, `shape` (from the
-ontology's `tg:colour`/`tg:shape`), `kind`, `alt_names`, `quote`, `source`.
+ontology's `tg:colour`/`tg:shape`), `kind`, `alt_names`, and the provenance attributes.
 Edge attributes of the actor network: `relation`, `relation_iri`, `event`,
 `event_label`, `colour`, `date` (label at its precision), `start`, `end` (ISO days, "" when
-unknown or open), `roles`, `quote`, `source`, and for relationships `from_actor`,
+unknown or open), `roles`, the provenance attributes, and for relationships `from_actor`,
 `to_actor` (the direction the undirected graph does not keep).
+
+Provenance attributes (see `Provenance`): `quote` and `source`, the first source of the fact;
+`sources`, how many sources there are; `provenance`, every one of them as a record
+(`quote`, `document`, `url`, `iri`, `kind`, `used_for`), in a tuple shared by the edges of one
+event. networkx's own GraphML and GEXF writers take no tuples: write with `export.graphml_bytes`
+or `export.gexf_bytes`, or flatten with `export.tidy` (which turns them into JSON).
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyoxigraph as ox
 
@@ -94,61 +101,119 @@ def _model(store: Store | Model) -> Model:
 # -- provenance ------------------------------------------------------------------------------------
 
 
-class Provenance(NamedTuple):
-    quote: str
-    source: str
+@dataclass(frozen=True)
+class Source:
+    """One source of a node: a verbatim quote and the document it is from, or a document cited as a whole."""
+
+    quote: str  # the verbatim words, whitespace collapsed; "" for a document cited as a whole
+    document: str  # the document's IRI
+    label: str  # how the document reads: its label, else its URL, else its compact IRI
+    url: str  # "" when it has none
+    kind: str  # "article" or "background"
+    used_for: tuple[str, ...]  # what it supports: ("fact",), ("date",) or ("fact", "date")
+
+    @property
+    def citation(self) -> str:
+        """The document as the `source` attribute names it: its label, then its URL in angle brackets."""
+        return f"{self.label} <{self.url}>" if self.url and self.url != self.label else self.label
+
+    def record(self) -> dict[str, Any]:
+        return {"quote": self.quote, "document": self.label, "url": self.url, "iri": self.document,
+                "kind": self.kind, "used_for": list(self.used_for)}
 
 
-NO_PROVENANCE = Provenance("", "")
+@dataclass(frozen=True)
+class Provenance:
+    """Every source of a node, in a stable order: its quotes (by their words), then the documents cited
+    as a whole for the fact (background sources first), then those that only date it.
+
+    `quote` and `source` are the first source of the fact, as the one-quote columns always were.
+    """
+
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def first(self) -> Source | None:
+        return next((s for s in self.sources if "fact" in s.used_for), None)
+
+    @property
+    def quote(self) -> str:
+        return self.first.quote if self.first else ""
+
+    @property
+    def source(self) -> str:
+        return self.first.citation if self.first else ""
+
+    @cached_property
+    def attrs(self) -> dict[str, Any]:
+        """What a node or edge carries: `quote`, `source`, `sources` (how many) and `provenance` (all, as records)."""
+        return {"quote": self.quote, "source": self.source, "sources": len(self.sources),
+                "provenance": tuple(s.record() for s in self.sources)}
 
 
-def _document(doc: Document) -> str:
-    """How a source reads: its label (else its URL, else its compact IRI), then its URL in angle brackets.
+NO_PROVENANCE = Provenance()
+PROVENANCE_ATTRS = ("quote", "source", "sources", "provenance")
 
-    Of several labels and URLs, the least reading."""
-    names = []
+
+def _document(doc: Document) -> tuple[str, str]:
+    """How a source reads: its label (else its URL, else its compact IRI), and its URL.
+
+    Of several labels and URLs, the pair whose citation reads least."""
+    found = []
     labels: Iterable[str | None] = doc.labels or [None]
     urls: Iterable[tuple[str, bool] | None] = doc.urls or [None]
     for label in labels:
         for url in urls:
             name = label or (url[0] if url and not url[1] else None) or compact(doc.iri)
-            link = url[0] if url else None
-            names.append(f"{name} <{link}>" if link and link != name else name)
-    return min(names)
+            link = url[0] if url else ""
+            found.append((f"{name} <{link}>" if link and link != name else name, name, link))
+    _, name, link = min(found)
+    return name, link
 
 
 def provenance(store: Store | Model, nodes: Iterable[str] | None = None) -> dict[str, Provenance]:
-    """For each node (of all, or these), its first verbatim quote and where it is from; else its first
-    background source.
+    """For each node (of all, or these), every source: each verbatim quote with the document it is
+    from, and each document cited for it as a whole, with what each supports (the fact, the date).
 
-    "First" is the least (quote, source) pair, over every label and URL a source document has.
+    A quote's words count once per document, however many excerpts repeat them.
     """
     model = _model(store)
     documents = model.documents
-    quotes: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    backgrounds: dict[str, list[str]] = defaultdict(list)
+    # node -> (words, document) or ("", document) -> {"fact", "date"}; the raw words sort the quotes, as always
+    cited: dict[str, dict[tuple[str, str], set[str]]] = defaultdict(dict)
+    words: dict[tuple[str, str], str] = {}
     for d in model.derivations(nodes=nodes):
-        if d.use != "fact":
-            continue
-        if d.quote is not None and d.quoted_from is not None:
-            quotes[d.node].append((d.quote, d.quoted_from))
-        elif d.source in documents and documents[d.source].background:
-            backgrounds[d.node].append(d.source)
-    first: dict[str, str] = {}
+        if d.excerpt and d.quote is not None:
+            key = (" ".join(d.quote.split()), d.quoted_from or d.source)
+            words[key] = min(words.get(key, d.quote), d.quote)
+        else:
+            key = ("", (d.quoted_from or d.source) if d.excerpt else d.source)
+        cited[d.node].setdefault(key, set()).add(d.use)
+    names: dict[str, tuple[str, str, str]] = {}
 
-    def source(doc: str) -> str:
-        if doc not in first:
-            first[doc] = _document(documents[doc]) if doc in documents else compact(doc)
-        return first[doc]
+    def named(doc: str) -> tuple[str, str, str]:
+        if doc not in names:
+            found = documents.get(doc)
+            label, url = _document(found) if found else (compact(doc), "")
+            names[doc] = (label, url, "article" if found and found.article else "background")
+        return names[doc]
 
-    out = {}
-    for iri, found in quotes.items():
-        text, described_as = min((q, source(d)) for q, d in found)
-        out[iri] = Provenance(" ".join(text.split()), described_as)
-    for iri, docs in backgrounds.items():
-        if iri not in out:
-            out[iri] = Provenance("", min(source(d) for d in docs))
-    return out
+    made: dict[tuple[str, str, tuple[str, ...]], Source] = {}  # a big graph cites few documents, in few ways
+
+    def source(key: tuple[str, str], uses: set[str]) -> Source:
+        used_for = tuple(u for u in ("fact", "date") if u in uses)
+        if (*key, used_for) not in made:
+            made[(*key, used_for)] = Source(key[0], key[1], *named(key[1]), used_for)
+        return made[(*key, used_for)]
+
+    def order(item: Source) -> tuple[bool, bool, str, bool, str]:
+        whole = item.quote == ""
+        background = item.document in documents and documents[item.document].background
+        return ("fact" not in item.used_for, whole, words.get((item.quote, item.document), ""),
+                whole and not background, item.citation)
+
+    return {node: Provenance(tuple(sorted((source(key, uses) for key, uses in found.items()), key=order)))
+            for node, found in cited.items()}
 
 
 # -- the pieces the projections are made of ---------------------------------------------------------
@@ -264,9 +329,8 @@ def _after(item: Happening, day: date | None) -> bool:
 
 
 def _actor_attrs(actor: Actor, classes: Classes, prov: dict[str, Provenance]) -> dict[str, Any]:
-    quote, source = prov.get(actor.iri, NO_PROVENANCE)
     return {"label": _label(actor.label, actor.iri), **classes.node_attrs(actor.types), "kind": "actor",
-            "alt_names": "; ".join(actor.alt_names), "quote": quote, "source": source}
+            "alt_names": "; ".join(actor.alt_names), **prov.get(actor.iri, NO_PROVENANCE).attrs}
 
 
 @dataclass
@@ -290,11 +354,10 @@ class _Describer:
         times = self._times.get(when)
         if times is None:
             times = self._times[when] = (item.span, item.date, item.start, item.end)
-        quote, source = self.prov.get(item.iri, NO_PROVENANCE)
         attrs = {"relation": kind[0], "relation_iri": kind[1], "colour": kind[2],
                  "event": item.iri, "event_label": item.label,
                  "date": times[1], "start": times[2], "end": times[3], "status": item.status,
-                 "quote": quote, "source": source}
+                 **self.prov.get(item.iri, NO_PROVENANCE).attrs}
         if item.modality:  # only where a source hedges, so files of plain facts keep their columns
             attrs["modality"] = item.modality
         return attrs
@@ -455,7 +518,7 @@ def event_actor_network(store: Store | Model, *, until: date | str | None = None
         graph.add_node(event_iri, label=event.label, **{"class": cls}, class_label=attrs["relation"],
                        colour=attrs["colour"], shape=classes.shape(cls), kind="event", alt_names="",
                        date=attrs["date"], start=attrs["start"], end=attrs["end"], status=event.status,
-                       quote=attrs["quote"], source=attrs["source"],
+                       **{k: attrs[k] for k in PROVENANCE_ATTRS},
                        **({"modality": event.modality} if event.modality else {}))
     for event_iri, members in taking_part.items():
         if event_iri not in happened or _after(happened[event_iri], day):
@@ -512,7 +575,7 @@ def construct_network(store: Store, query_text: str, where: str = "the query") -
         types[iri].update(kinds)
     for n in graph:
         attrs: dict[str, Any] = {"label": labels.get(n) or local_name(n), "kind": "node", "alt_names": "",
-                                 "quote": "", "source": ""}
+                                 **NO_PROVENANCE.attrs}
         if types.get(n):
             attrs.update(classes.node_attrs(types[n]))
         else:
@@ -754,6 +817,24 @@ def neighbors_text(graph: nx.Graph[str], center: str, depth: int = 1, fmt: str =
     return _format(["depth", "neighbour", "type", "via", "relation", "event or relationship", "date"], rows, fmt)
 
 
+def source_lines(data: dict[str, Any]) -> list[str]:
+    """Every source of a node or edge, one line each: “quote” — document, else source: document, or date: document
+    for one that only dates it. Without `provenance` (a graph of the user's), its `quote` and `source`."""
+    found = data.get("provenance")
+    if not isinstance(found, list | tuple):
+        found = [{"quote": data.get("quote"), "document": data.get("source"), "url": "", "used_for": ["fact"]}]
+    lines = []
+    for s in found:
+        url, document = str(s.get("url") or ""), str(s.get("document") or "")
+        where = f"{document} <{url}>" if url and url != document else document
+        dated = list(s.get("used_for") or ["fact"]) == ["date"]
+        if s.get("quote"):
+            lines.append(f"“{s['quote']}” — {where}" + (" (for the date)" if dated else ""))
+        elif where:
+            lines.append(f"{'date' if dated else 'source'}: {where}")
+    return lines
+
+
 def paths_text(graph: nx.Graph[str], source: str, target: str, limit: int = 5, within: int | None = None) -> str:
     """Each shortest connection as a numbered chain of hops, each hop with its events, dates and quotes.
 
@@ -777,10 +858,7 @@ def paths_text(graph: nx.Graph[str], source: str, target: str, limit: int = 5, w
             for edge in hop.edges:
                 when = f" ({edge['date']})" if edge.get("date") else ""
                 lines.append(f"     - {edge.get('relation', '')}: {edge.get('event_label', '')}{when}")
-                if edge.get("quote"):
-                    lines.append(f"       “{edge['quote']}” — {edge.get('source', '')}")
-                elif edge.get("source"):
-                    lines.append(f"       source: {edge['source']}")
+                lines += [f"       {line}" for line in source_lines(edge)]
     return "\n".join(lines) + "\n"
 
 

@@ -128,8 +128,7 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
             "date": str(data.get("date") or ""), "start": start, "roles": str(data.get("roles") or
                                                                             data.get("role") or ""),
             "status": str(data.get("status") or ""), "modality": str(data.get("modality") or ""),
-            "quote": str(data.get("quote") or ""),
-            "source": str(data.get("source") or ""), "colour": str(data.get("colour") or ""),
+            "sources": page_sources(data), "colour": str(data.get("colour") or ""),
             "color": {"color": str(data.get("colour") or "#9aa5b1"), "opacity": 0.75},
         }
         if edge["modality"]:  # hedged by its source: dashed, and said on the label
@@ -153,8 +152,7 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
             "shape": str(data.get("shape") or "dot"), "kind": str(data.get("kind") or ""),
             "date": str(data.get("date") or ""), "status": str(data.get("status") or ""),
             "modality": str(data.get("modality") or ""),
-            "quote": str(data.get("quote") or ""), "source": str(data.get("source") or ""),
-            "first": first_seen, "size": 12 + 4 * min(degree.get(node, 0), 16) ** 0.5,
+            "sources": page_sources(data), "first": first_seen, "size": 12 + 4 * min(degree.get(node, 0), 16) ** 0.5,
             "community": community[node],
         }
         if node in positions:
@@ -193,6 +191,18 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
     days = sorted({e["start"] for e in vis_edges if e["start"]} | {n["first"] for n in vis_nodes if n["first"]})
     return {"nodes": vis_nodes, "edges": vis_edges, "options": options, "legend": legend, "days": days,
             "communities": community_legend(vis_nodes, degree)}
+
+
+def page_sources(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every source of a node or edge as the side panel lists it: the quote, the document and its URL,
+    and what it supports. A graph without `provenance` (one of the user's) shows its `quote` and `source`."""
+    found = data.get("provenance")
+    if isinstance(found, list | tuple):
+        return [{"quote": str(s.get("quote") or ""), "document": str(s.get("document") or ""),
+                 "url": str(s.get("url") or ""), "used_for": [str(u) for u in s.get("used_for") or ["fact"]]}
+                for s in found if isinstance(s, dict)]
+    quote, source = str(data.get("quote") or ""), str(data.get("source") or "")
+    return [{"quote": quote, "document": source, "url": "", "used_for": ["fact"]}] if quote or source else []
 
 
 COMMUNITY_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
@@ -250,7 +260,7 @@ style-src 'unsafe-inline'; img-src data:; font-src data:">
 </aside>
 <div id="network"></div>
 <section id="panel" aria-live="polite"><p class="hint">Click a node or a link to see its type, dates,
-roles, and the quote and source behind it.</p></section>
+roles, and every source behind it.</p></section>
 <script type="application/json" id="graph-data">{json_for_script(data)}</script>
 {script_tag("vis-network/vis-network.min.js")}
 {script_tag("network-page/network-page.js")}

@@ -173,7 +173,7 @@ class AsOf:
     def _repr_html_(self) -> str:
         from .tables import as_html
 
-        header, rows = reading_table(self.events)
+        header, rows = reading_table(self.events, every_source=True)
         held_header, held = relationships_table(self.relationships)
         return (as_html(header, rows, caption=f"events by {self.day.isoformat()}")
                 + as_html(held_header, held, caption=f"relationships that held on {self.day.isoformat()}"))
@@ -350,7 +350,7 @@ class Events(list[TimelineEvent]):
     def _repr_html_(self) -> str:
         from .tables import as_html
 
-        header, rows = reading_table(self)
+        header, rows = reading_table(self, every_source=True)
         return as_html(header, rows, caption="events")
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -584,12 +584,21 @@ def event_rows(events: Iterable[TimelineEvent]) -> Iterator[list[str]]:
         ]
 
 
-def reading_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list[str]]]:
-    """The terminal view: date, type, event, actors and the source (a quote, else the background source)."""
+def reading_table(events: Sequence[TimelineEvent], every_source: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The terminal view: date, type, event, actors and the source (a quote, else the background source).
+
+    `every_source` (a notebook's table, which has the room): each quote with its document, then every
+    source cited as a whole, "(date)" marking one that only dates the event."""
     rows = []
     for e in events:
         background = [s.citation for s in e.sources if s.kind == "background"]
         source = f"“{e.quotes[0].text}”" if e.quotes else "; ".join(background)
+        if every_source:
+            quoted = {q.document for q in e.quotes}
+            source = " · ".join([f"“{q.text}” — {q.document_title}" if q.document_title else f"“{q.text}”"
+                                 for q in e.quotes]
+                                + [s.citation + (" (date)" if s.used_for == ("date",) else "")
+                                   for s in e.sources if s.iri not in quoted or "fact" not in s.used_for])
         label = f"{e.label} ({e.modality})" if e.modality else e.label
         rows.append([e.date_label, e.type_label, label, ", ".join(a.label for a in e.actors), source])
     return ["date", "type", "event", "actors", "source"], rows
@@ -626,6 +635,14 @@ def _tl_date(when: When) -> dict[str, int]:
     return out
 
 
+def _tl_source(source: SourceRef) -> str:
+    """A source in a slide: its citation, a link where it has a web address, "(date)" when it only dates the event."""
+    text = html.escape(source.citation)
+    if source.url and source.url.lower().startswith(("https://", "http://")):
+        text = f'<a href="{html.escape(source.url, quote=True)}" target="_blank" rel="noopener noreferrer">{text}</a>'
+    return text + (" (date)" if source.used_for == ("date",) else "")
+
+
 def timelinejs(events: Sequence[TimelineEvent], title: str = "tech-graph timeline") -> str:
     return b"".join(timelinejs_chunks(events, title)).decode("utf-8")
 
@@ -649,11 +666,14 @@ def _slide(e: TimelineEvent) -> dict[str, Any]:
     parts = [f"<p>{esc(e.comment)}</p>"] if e.comment else []
     if e.modality:
         parts.append(f"<p>{esc(e.modality.capitalize())}, per the source.</p>")
-    parts += [f"<blockquote>{esc(q.text)}</blockquote>" for q in e.quotes]
+    for q in e.quotes:  # each quote with the document it is from
+        parts.append(f"<blockquote>{esc(q.text)}</blockquote>"
+                     + (f"<p>\u2014 <cite>{esc(q.document_title)}</cite></p>" if q.document_title else ""))
     if e.actors:
         parts.append("<p>" + esc(actors_text(e)) + "</p>")
     if e.sources:
-        parts.append("<p>Source: " + esc(source_text(e)) + "</p>")
+        parts.append(f"<p>Source{'s' if len(e.sources) > 1 else ''}: "
+                     + "; ".join(_tl_source(s) for s in e.sources) + "</p>")
     slide: dict[str, Any] = {
         "unique_id": e.iri.rsplit("/", 1)[-1],
         "start_date": {**_tl_date(e.span.begin), "display_date": e.span.begin.label},

@@ -120,12 +120,32 @@
     row.appendChild(el("span", "field-value", value));
     parent.appendChild(row);
   }
-  function quote(parent, text, source) {
-    if (text) {
-      var q = el("blockquote", "quote", "\u201c" + text + "\u201d");
-      parent.appendChild(q);
-    }
-    if (source) parent.appendChild(el("div", "source", (text ? "\u2014 " : "Source: ") + source));
+  // Every source in the data's order: a quote, then the document it is from (a link where it has a web
+  // address); a document cited as a whole; a document that only dates it.
+  function sources(parent, list) {
+    if (!list || !list.length) return;
+    var box = el("div", "sources");
+    if (list.length > 1) box.appendChild(el("div", "sources-head", list.length + " sources"));
+    list.forEach(function (s) {
+      var item = el("div", "source-item");
+      var dateOnly = s.used_for.length === 1 && s.used_for[0] === "date";
+      if (s.quote) item.appendChild(el("blockquote", "quote", "\u201c" + s.quote + "\u201d"));
+      var line = el("div", "source");
+      line.appendChild(document.createTextNode(s.quote ? "\u2014 " : dateOnly ? "Date from: " : "Source: "));
+      if (/^https?:\/\//i.test(s.url)) {
+        var link = el("a", "document", s.document || s.url);
+        link.href = s.url;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        line.appendChild(link);
+      } else {
+        line.appendChild(el("span", "document", s.document));
+      }
+      if (s.quote && dateOnly) line.appendChild(document.createTextNode(" (for the date)"));
+      item.appendChild(line);
+      box.appendChild(item);
+    });
+    parent.appendChild(box);
   }
   function edgeCard(e, fromId) {
     var card = el("div", "edge-card");
@@ -148,7 +168,7 @@
     field(card, "roles", e.roles);
     field(card, "status", e.status);
     field(card, "modality", e.modality ? e.modality + ", per the source" : "");
-    quote(card, e.quote, e.source);
+    sources(card, e.sources);
     return card;
   }
   function showNode(id) {
@@ -172,7 +192,7 @@
                                      (group.size === 2 ? "" : "s") + ": " + group.members.filter(function (m) {
                                        return m !== n.name; }).join(", ") + (group.size > 3 ? ", \u2026" : ""));
     field(panel, "IRI", n.id);
-    quote(panel, n.quote, n.source);
+    sources(panel, n.sources);
     var connected = network.getConnectedEdges(id);
     panel.appendChild(el("h3", null, connected.length + " connection" + (connected.length === 1 ? "" : "s")));
     edges.get(connected)
