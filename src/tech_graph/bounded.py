@@ -34,18 +34,18 @@ import pickle
 import resource
 import select
 import signal
-import socket
 import struct
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from .errors import TechGraphError
 from .limits import Budget, size_text
+
+if TYPE_CHECKING:
+    import socket
 
 T = TypeVar("T")
 
@@ -169,7 +169,13 @@ def unpack_error(packed: tuple[Any, ...]) -> BaseException:
 _HEAD = struct.Struct("!Q")
 
 
+# socket, tempfile and threading are imported where the server's pool needs them: a CLI command
+# (run_command) pays for every module here, at every start.
+
+
 def send(sock: socket.socket, obj: Any, fds: Sequence[int] = ()) -> None:
+    import socket
+
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     frame = _HEAD.pack(len(data)) + data
     sent = socket.send_fds(sock, [frame], list(fds)) if fds else 0
@@ -178,6 +184,8 @@ def send(sock: socket.socket, obj: Any, fds: Sequence[int] = ()) -> None:
 
 def receive(sock: socket.socket) -> tuple[Any, list[int]]:
     """One message and the descriptors that came with it; EOFError if the other side is gone."""
+    import socket
+
     buf, fds = bytearray(), []
     need, head = _HEAD.size, True
     try:
@@ -408,6 +416,9 @@ class Pool:
 
     def __init__(self, state: Any, *, budget: Budget, isolate: bool = True,
                  warm: Callable[[], None] | None = None) -> None:
+        import socket
+        import threading
+
         self.budget = budget
         self._ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._lock = threading.Lock()  # one conversation with the zygote at a time
@@ -434,6 +445,8 @@ class Pool:
             os.waitpid(self.zygote, 0)
 
     def _spawn(self, what: str) -> _Worker:
+        import socket
+
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         err_r, err_w = os.pipe()
         try:
@@ -557,6 +570,8 @@ def _zygote(ctl: socket.socket, state: Any, budget: Budget, isolate: bool, warm:
             if msg[0] == "spawn":
                 pid = os.fork()
                 if pid == 0:
+                    import socket
+
                     ctl.close()
                     _worker(state, socket.socket(fileno=fds[0]), fds[1], budget)
                 for fd in fds:
@@ -576,6 +591,8 @@ def _zygote(ctl: socket.socket, state: Any, budget: Budget, isolate: bool, warm:
 
 def _worker(state: Any, sock: socket.socket, err_w: int, budget: Budget) -> None:
     """Answer jobs until the parent hangs up, or until this process has grown too much to be trusted."""
+    import tempfile
+
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)

@@ -1,7 +1,8 @@
 """The `tech-graph` command: a thin layer over the library.
 
-Heavy modules (pyshacl, pyvis, networkx) are imported inside the commands that
-need them, so that `tech-graph --help` and `tech-graph query` start fast.
+Every command pays for what is imported here, so only click is: the library's modules
+are imported inside the commands that need them (a command's start-up is measured in
+bench/bench.py against raw pyoxigraph's).
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .load import Source, bundled_sources, user_sources
-from .store import Select, Store
-from .stores import open_store
-
 if TYPE_CHECKING:
+    from .load import Source
     from .model import Model
+    from .store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,15 +37,21 @@ class Session:
 
     @property
     def user_sources(self) -> list[Source]:
+        from .load import user_sources
+
         return user_sources(self.data, self.data_format)
 
     @property
     def sources(self) -> list[Source]:
+        from .load import bundled_sources
+
         return [*bundled_sources(), *self.user_sources]
 
     @property
     def store(self) -> Store:
         if self._store is None:
+            from .stores import open_store
+
             self._store = open_store(self.store_spec, self.user_sources)
         return self._store
 
@@ -275,7 +280,7 @@ def query(sparql: str | None, file: str | None, name: str | None, fmt: str | Non
     from .errors import InputError
     from .query import expanded, read_query_file, read_query_stdin, run_stream
     from .rdfformats import RDF_FORMATS, serialize_triples
-    from .store import Ask, SelectStream
+    from .store import Ask, Select, SelectStream
     from .tables import SELECT_FORMATS, write_select
 
     given = [x for x in (sparql, file, name) if x is not None]
@@ -634,7 +639,7 @@ def neighbors(actor: str, depth: int, until: str | None, fmt: str, output: str) 
     from . import network
 
     with reading() as model:
-        graph, center = network.neighbourhood(model, actor, depth, until)  # read that far, no further
+        graph, center = network.neighbourhood(model, actor, depth, until, cited=False)  # that far, no further
     emit(output, network.neighbors_text(graph, center, depth, fmt))
 
 
@@ -763,8 +768,10 @@ def build(out: str, sample: str) -> None:
     from .query import run_named
     from .render import render as render_graph
     from .stats import stats as compute
+    from .store import Select
     from .tables import select_table
     from .timeline_html import timeline_page
+
     s = session()
     checked = check_graph()
     click.echo(f"Validated: {checked} files conform to the shapes; every quote is in its source.\n")

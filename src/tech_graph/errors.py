@@ -13,10 +13,8 @@ The exit-code rule (documented in the README, "Errors and limits"):
 from __future__ import annotations
 
 import errno
-import gzip
-import http.client
 import os
-import zlib
+import sys
 
 EXIT_PROBLEMS = 1
 EXIT_INPUT = 2
@@ -102,6 +100,16 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _loaded(*names: str) -> tuple[type[BaseException], ...]:
+    """The exception classes `module.Name` of the modules imported so far: what was not imported raised nothing."""
+    found = []
+    for name in names:
+        module, _, attr = name.rpartition(".")
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], attr))
+    return tuple(found)
+
+
 def user_error(exc: BaseException) -> TechGraphError | None:
     """The one-line error an expected failure means, or None for a bug.
 
@@ -113,10 +121,10 @@ def user_error(exc: BaseException) -> TechGraphError | None:
         return exc
     if isinstance(exc, UnicodeError):
         return InputError(f"text that is not valid UTF-8 ({_one_line(str(exc), 120)}); save it as UTF-8")
-    if isinstance(exc, gzip.BadGzipFile | zlib.error | EOFError):
+    if isinstance(exc, (EOFError, *_loaded("gzip.BadGzipFile", "zlib.error"))):
         return InputError(f"corrupt or truncated compressed data ({_one_line(str(exc), 120) or 'unexpected end'}); "
                           "check the .gz file")
-    if isinstance(exc, http.client.HTTPException):
+    if isinstance(exc, _loaded("http.client.HTTPException")):
         return SystemProblem(f"a server sent a broken HTTP response ({type(exc).__name__}: "
                              f"{_one_line(str(exc), 120)}); check the URL and the server")
     if isinstance(exc, OSError):

@@ -25,7 +25,7 @@ from .errors import InputError
 from .hierarchy import Hierarchies, node, values
 from .namespaces import SEM, TG, compact
 from .progress import Bar
-from .query import closest, expanded, run_named
+from .query import closest, expanded, fill, run_named
 from .store import Select, SelectStream, Store, Term, bulk_results
 
 EVENT = SEM + "Event"
@@ -234,7 +234,6 @@ class EventFilter:
     end: date | None = None
     only: frozenset[str] | None = None
     actors: frozenset[str] | None = None  # events any of these actors take part in
-    among: frozenset[str] | None = None  # with `actors`: and another of these too
 
     def sparql(self, vocabulary: Vocabulary, var: str = "event", period: bool = True) -> str:
         """Graph patterns that narrow `?var`, with the hierarchies as VALUES."""
@@ -248,9 +247,6 @@ class EventFilter:
             parts.append(f"{values('_role', vocabulary.roles())} {v} ?_role {node(self.actor)} .")
         if self.actors is not None:
             parts.append(f"{values('_who', self.actors)} {values('_as', vocabulary.roles())} {v} ?_as ?_who .")
-            if self.among is not None:
-                parts.append(f"{values('_too', self.among)} {values('_as2', vocabulary.roles())} {v} ?_as2 ?_too . "
-                             "FILTER (?_too != ?_who)")
         if self.place:
             within = vocabulary.hierarchies.places.within(self.place)
             parts.append(f"{v} sem:hasPlace ?_place . {values('_place', within)}")
@@ -262,6 +258,11 @@ class EventFilter:
     def narrowed(self) -> bool:
         return any((self.type, self.actor, self.place, self.start, self.end, self.only is not None,
                     self.actors is not None))
+
+    @property
+    def local(self) -> bool:
+        """Events found from a few actors or named outright: a neighbourhood, not a slice of the whole graph."""
+        return self.actor is not None or self.actors is not None or self.only is not None
 
 
 # The lexical forms of xsd:gYear, gYearMonth and date sort as strings, and a shorter form sorts before
@@ -409,6 +410,29 @@ def _gather(found: dict[str, Typed], make: Callable[[str], Typed], iri: Term | N
     return item
 
 
+# Local reads: the same terms as the model-* queries, for the few events of a neighbourhood. There the
+# events are bound first, so a hierarchy of roles is a FILTER, not VALUES (see Model._roles_test).
+LOCAL_PARTICIPANTS = """SELECT ?event ?role ?actor ?actorLabel WHERE {
+  { SELECT DISTINCT ?event WHERE { ?class rdfs:subClassOf* sem:Event . ?event a ?class . #EVENT-FILTERS# } }
+  ?event ?role ?actor . #ROLES#
+  FILTER (isIRI(?actor))
+  OPTIONAL { ?actor rdfs:label ?actorLabel }
+}"""
+# model-documents finds the documents from every excerpt; named, each is a lookup (EXISTS stops at one).
+LOCAL_DOCUMENTS = """SELECT ?document ?article ?background ?title ?label ?publisher ?url WHERE { #DOCUMENTS#
+  FILTER EXISTS { { [] prov:wasQuotedFrom ?document } UNION { ?document a tg:BackgroundSource }
+                  UNION { ?document a tg:Article } }
+  OPTIONAL { ?document a tg:Article . BIND ("article" AS ?article) }
+  OPTIONAL { ?document a tg:BackgroundSource . BIND ("background" AS ?background) }
+  OPTIONAL { ?document dcterms:title ?title }
+  OPTIONAL { ?document rdfs:label ?label }
+  OPTIONAL { ?document schema:publisher ?publisher }
+  OPTIONAL { ?document schema:url ?url }
+}"""
+LOCAL_SHARED = """SELECT ?event WHERE { #ACTORS# ?event ?role ?actor . #ROLES# FILTER (isIRI(?event)) }
+GROUP BY ?event HAVING (COUNT(DISTINCT ?actor) > 1)"""
+
+
 class Model:
     """The graph of one store as the views see it. Each part is read on first use, once."""
 
@@ -446,6 +470,19 @@ class Model:
             if not read % 10_000:
                 self.bar.advance(10_000)
         self.bar.advance(read % 10_000)
+
+    def _local_rows(self, what: str, text: str, **marks: str) -> Iterator[tuple[Term | None, ...]]:
+        """The rows of one of the local queries below, its marks filled and its hierarchies expanded."""
+        self.bar.describe(f"reading {what}")
+        result = self.store.query(fill(text, self.vocabulary.hierarchies, **marks), where=f"the query for {what}")
+        assert isinstance(result, Select)
+        self.bar.advance(len(result.rows))
+        return iter(result.rows)
+
+    def _roles_test(self, var: str) -> str:
+        """`?var` is sem:hasActor or below it, as a test once `?var` is bound: a lookup per role (VALUES) reads
+        every participation in the graph, while the few events of a neighbourhood have a few triples each."""
+        return f"FILTER (?{var} IN ({', '.join(node(r) for r in sorted(self.vocabulary.roles()))}))"
 
     def _events_filter(self, chosen: EventFilter | None, var: str = "event", period: bool = True) -> str:
         return chosen.sparql(self.vocabulary, var, period) if chosen and chosen.narrowed else ""
@@ -491,14 +528,28 @@ class Model:
 
     def _participants(self, chosen: EventFilter | None) -> list[Participation]:
         found: dict[tuple[str, str, str], Term | None] = {}
+        if chosen is not None and chosen.local:
+            rows = self._local_rows("participants", LOCAL_PARTICIPANTS, event_filters=self._events_filter(chosen),
+                                    roles=self._roles_test("role"))
+        else:
+            rows = self._rows("model-participants", event_filters=self._events_filter(chosen))
         with bulk_results():
-            for event, role, actor, label in self._rows("model-participants",
-                                                        event_filters=self._events_filter(chosen)):
+            for event, role, actor, label in rows:
                 key = (value(event), value(role), value(actor))
                 if None in key:
                     continue
                 found[key] = better(found.get(key), label)  # type: ignore[arg-type, index]
         return [Participation(e, r, a, value(label)) for (e, r, a), label in found.items()]
+
+    def shared_events(self, actors: Iterable[str]) -> set[str]:
+        """The events, or anything else, that two or more of these actors take part in (a local read).
+
+        One lookup per actor, grouped in the store: what links a neighbourhood's actors among themselves,
+        without bringing every role they take into Python. The caller keeps the events it can read.
+        """
+        rows = self._local_rows("shared events", LOCAL_SHARED, roles=self._roles_test("role"),
+                                actors=values("actor", actors))
+        return {iri for (event,) in rows if (iri := value(event)) is not None}
 
     def places(self, chosen: EventFilter | None = None) -> dict[str, list[Place]]:
         """Where each chosen event happened."""
@@ -523,13 +574,7 @@ class Model:
 
     def actors_among(self, iris: Iterable[str]) -> dict[str, Actor]:
         """Those of these nodes that are actors, read on their own (for views that need a few)."""
-        if self._actors is not None:
-            return {iri: self._actors[iri] for iri in iris if iri in self._actors}
-        wanted = sorted(set(iris))
-        found: dict[str, Actor] = {}
-        for i in range(0, len(wanted), VALUES_CHUNK):
-            found.update(self._read_actors(values("actor", wanted[i : i + VALUES_CHUNK])))
-        return found
+        return _among(self._actors, iris, "actor", self._read_actors)
 
     def _read_actors(self, filters: str) -> dict[str, Actor]:
         found: dict[str, Actor] = {}
@@ -620,21 +665,45 @@ class Model:
     def documents(self) -> dict[str, Document]:
         """Every document quoted from or cited."""
         if self._documents is None:
-            found: dict[str, Document] = {}
-            for iri, article, background, title, label, publisher, url in self._rows("model-documents"):
-                key = value(iri)
-                if key is None:
-                    continue
-                doc = found.get(key)
-                if doc is None:
-                    doc = found[key] = Document(key)
-                doc.article = doc.article or article is not None
-                doc.background = doc.background or background is not None
-                for into, term in ((doc.titles, title), (doc.labels, label), (doc.publishers, publisher)):
-                    if term is not None:
-                        into.add(term.value)  # type: ignore[union-attr]
-                if url is not None:
-                    doc.urls.add((url.value, isinstance(url, ox.NamedNode)))  # type: ignore[union-attr]
-            self._documents = found
+            self._documents = _documents(self._rows("model-documents"))
         return self._documents
+
+    def documents_of(self, iris: Iterable[str]) -> dict[str, Document]:
+        """Those of these nodes that are documents, read on their own (for views that cite a few)."""
+        return _among(self._documents, iris, "document",
+                      lambda named: _documents(self._local_rows("documents", LOCAL_DOCUMENTS, documents=named)))
+
+
+Named = TypeVar("Named", Actor, Document)
+
+
+def _among(whole: dict[str, Named] | None, iris: Iterable[str], var: str,
+           read: Callable[[str], dict[str, Named]]) -> dict[str, Named]:
+    """Those of these nodes that `read` finds: taken from the whole list if it is read, else by name (VALUES)."""
+    if whole is not None:
+        return {iri: whole[iri] for iri in iris if iri in whole}
+    wanted = sorted(set(iris))
+    found: dict[str, Named] = {}
+    for i in range(0, len(wanted), VALUES_CHUNK):
+        found.update(read(values(var, wanted[i : i + VALUES_CHUNK])))
+    return found
+
+
+def _documents(rows: Iterable[tuple[Term | None, ...]]) -> dict[str, Document]:
+    found: dict[str, Document] = {}
+    for iri, article, background, title, label, publisher, url in rows:
+        key = value(iri)
+        if key is None:
+            continue
+        doc = found.get(key)
+        if doc is None:
+            doc = found[key] = Document(key)
+        doc.article = doc.article or article is not None
+        doc.background = doc.background or background is not None
+        for into, term in ((doc.titles, title), (doc.labels, label), (doc.publishers, publisher)):
+            if term is not None:
+                into.add(term.value)  # type: ignore[union-attr]
+        if url is not None:
+            doc.urls.add((url.value, isinstance(url, ox.NamedNode)))  # type: ignore[union-attr]
+    return found
 

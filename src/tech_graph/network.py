@@ -178,7 +178,6 @@ def provenance(store: Store | Model, nodes: Iterable[str] | None = None) -> dict
     A quote's words count once per document, however many excerpts repeat them.
     """
     model = _model(store)
-    documents = model.documents
     # node -> (words, document) or ("", document) -> {"fact", "date"}; the raw words sort the quotes, as always
     cited: dict[str, dict[tuple[str, str], set[str]]] = defaultdict(dict)
     words: dict[tuple[str, str], str] = {}
@@ -189,6 +188,8 @@ def provenance(store: Store | Model, nodes: Iterable[str] | None = None) -> dict
         else:
             key = ("", (d.quoted_from or d.source) if d.excerpt else d.source)
         cited[d.node].setdefault(key, set()).add(d.use)
+    documents = model.documents if nodes is None else model.documents_of(  # a few nodes cite a few documents
+        {doc for found in cited.values() for _, doc in found})
     names: dict[str, tuple[str, str, str]] = {}
 
     def named(doc: str) -> tuple[str, str, str]:
@@ -391,17 +392,16 @@ def _around(model: Model, center: str, depth: int, day: date | None, target: str
             closed: bool = True) -> _Part:
     """What lies within `depth` steps of `center`, read step by step, never the whole network.
 
-    Each step reads the events and relationships of the actors reached last. `closed` reads
-    those of the actors at the last step too, so that the links among them are there (what
-    `ego` keeps); `neighbors` and `path` do not need them. With `target`, it stops at the
-    step that reaches it.
+    Each step reads the events and relationships of the actors reached last. `closed` adds
+    the links among the actors at the last step (what `ego` keeps); `neighbors` and `path` do
+    not need them. With `target`, it stops at the step that reaches it.
     """
     people = model.actors_among([center])
     reached, frontier = {center}, {center}
     part = _Part({}, {}, [], reached, people=people)
 
-    def read(actors: set[str], among: set[str] | None = None) -> set[str]:
-        chosen = EventFilter(actors=frozenset(actors), among=frozenset(among) if among is not None else None)
+    def read(actors: set[str]) -> set[str]:
+        chosen = EventFilter(actors=frozenset(actors))
         happened = events(model, chosen)
         if not happened:
             return set()
@@ -414,8 +414,7 @@ def _around(model: Model, center: str, depth: int, day: date | None, target: str
             if event is not None and not _after(event, day) and event_iri not in part.happened:
                 part.happened[event_iri], part.taking_part[event_iri] = event, members
                 found.update(members)
-        known = {link.happening.iri for link in part.links}
-        part.links += [link for link in links if link.happening.iri not in known]
+        _add_links(part, links)
         found.update(end for link in links for end in (link.source, link.target))
         people.update(model.actors_among(found - people.keys()))
         return found & people.keys()
@@ -427,11 +426,33 @@ def _around(model: Model, center: str, depth: int, day: date | None, target: str
             break
     part.exhausted = not frontier
     if closed and frontier:
-        read(frontier, among=reached)  # only the links that stay inside
+        _close(model, part, frontier, day)
     part.links = sorted((link for link in part.links if link.source in people and link.target in people),
                         key=lambda link: (link.happening.iri, link.source, link.target))
     part.taking_part = dict(sorted(part.taking_part.items()))
     return part
+
+
+def _add_links(part: _Part, links: list[Link]) -> None:
+    known = {link.happening.iri for link in part.links}
+    part.links += [link for link in links if link.happening.iri not in known]
+
+
+def _close(model: Model, part: _Part, frontier: set[str], day: date | None) -> None:
+    """Add the events and relationships that link two actors of the last step.
+
+    Every event of an actor reached earlier is read already, so what is missing is an event
+    that two of the last step's actors share: found in the store from their own roles, then
+    read by name.
+    """
+    shared = sorted(model.shared_events(frontier) - part.happened.keys())
+    for i in range(0, len(shared), VALUES_CHUNK):
+        happened = events(model, EventFilter(only=frozenset(shared[i : i + VALUES_CHUNK])))
+        taking_part = participants(model, EventFilter(only=frozenset(happened)))
+        for event_iri, event in happened.items():
+            if event_iri in taking_part and not _after(event, day):
+                part.happened[event_iri], part.taking_part[event_iri] = event, taking_part[event_iri]
+    _add_links(part, [link for link in relationships(model, frontier) if not _after(link.happening, day)])
 
 
 @bulk_results()
@@ -450,13 +471,15 @@ def actor_network(store: Store | Model, *, until: date | str | None = None,
     return _actor_graph(model, day, part)
 
 
-def _actor_graph(model: Model, day: date | None, part: _Part) -> nx.MultiGraph[str]:
+def _actor_graph(model: Model, day: date | None, part: _Part, cited: bool = True) -> nx.MultiGraph[str]:
     import networkx as nx
 
     people = part.people if part.people is not None else model.actors
     classes = Classes(model.vocabulary)
     reached = part.reached
-    if reached is None:
+    if not cited:
+        prov: dict[str, Provenance] = {}
+    elif reached is None:
         prov = provenance(model)
     else:
         prov = provenance(model, [*reached, *part.happened, *(link.happening.iri for link in part.links)])
@@ -621,24 +644,29 @@ PATH_STEPS = 6  # how far `path` looks from the first actor
 
 
 def neighbourhood(store: Store | Model, name: str, depth: int, until: date | str | None = None,
-                  closed: bool = False) -> tuple[nx.MultiGraph[str], str]:
+                  closed: bool = False, cited: bool = True) -> tuple[nx.MultiGraph[str], str]:
     """The actor network around the actor a user names, read `depth` steps out, and that actor.
 
     `closed`: with the links among the actors at the last step (for drawing it; see `_around`).
+    `cited=False` leaves `quote` and `source` empty, unread (a list of neighbours shows neither).
     """
     from .actors import resolve
 
     model = _model(store)
     named = resolve(model.store, name)
     day = _until_day(until)
-    graph = _actor_graph(model, day, _around(model, named.iri, depth, day, closed=closed))
+    graph = _actor_graph(model, day, _around(model, named.iri, depth, day, closed=closed), cited)
     return graph, _present(graph, named.iri, named.label)
 
 
 def connection(store: Store | Model, source: str, target: str, until: date | str | None = None,
                steps: int = PATH_STEPS) -> tuple[nx.MultiGraph[str], str, str, bool]:
     """The network read out from `source` until it reaches `target` (at most `steps` steps), the two
-    actors, and whether the whole reachable network was read (so that no path means none at all)."""
+    actors, and whether the whole reachable network was read (so that no path means none at all).
+
+    Quotes and sources are read for the links on the shortest paths only, which is what `paths_text`
+    shows; elsewhere `quote` and `source` are empty.
+    """
     from .actors import resolve
 
     model = _model(store)
@@ -647,13 +675,33 @@ def connection(store: Store | Model, source: str, target: str, until: date | str
         raise InputError("give two different actors")
     day = _until_day(until)
     part = _around(model, a.iri, steps, day, target=b.iri, closed=False)
-    graph = _actor_graph(model, day, part)
+    graph = _actor_graph(model, day, part, cited=False)
     _present(graph, a.iri, a.label)
     if b.iri not in graph:
-        own = _actor_graph(model, day, _around(model, b.iri, 1, day, closed=False))
+        own = _actor_graph(model, day, _around(model, b.iri, 1, day, closed=False), cited=False)
         _present(own, b.iri, b.label)
         graph.add_node(b.iri, **own.nodes[b.iri])
+    _cite_shortest(model, graph, a.iri, b.iri)
     return graph, a.iri, b.iri, part.exhausted
+
+
+def _cite_shortest(model: Model, graph: nx.MultiGraph[str], a: str, b: str) -> None:
+    """Fill in the quote and source of every link that lies on a shortest path from a to b."""
+    import networkx as nx
+
+    from_a = nx.single_source_shortest_path_length(graph, a)
+    if b not in from_a:
+        return
+    from_b = nx.single_source_shortest_path_length(graph, b)
+    far = len(from_a) + len(from_b)  # longer than any path
+
+    def on_path(u: str, v: str) -> bool:
+        return bool(from_a.get(u, far) + 1 + from_b.get(v, far) == from_a[b])
+
+    links = [(data, key) for u, v, key, data in graph.edges(keys=True, data=True) if on_path(u, v) or on_path(v, u)]
+    cited = provenance(model, {key for _, key in links})
+    for data, key in links:
+        data.update(cited.get(key, NO_PROVENANCE).attrs)
 
 
 def _present(graph: nx.Graph[str], iri: str, label: str) -> str:

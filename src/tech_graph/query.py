@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import InputError, os_error
-from .hierarchy import Hierarchies, expand
+from .hierarchy import LINKS, Hierarchies, expand
 from .store import Result, Select, SelectStream, Store
 
 QUERY_DIR = Path(__file__).parent / "queries"
@@ -57,10 +57,21 @@ def named_query(name: str) -> NamedQuery:
 
 def expanded(store: Store, name: str, hierarchies: Hierarchies | None = None, **marks: str) -> str:
     """A named query's text as it runs on `store`: hierarchies as VALUES, `#MARK#` comments filled in."""
-    text = named_query(name).text
+    return fill(named_query(name).text, hierarchies or Hierarchies.read(store), **marks)
+
+
+def fill(text: str, hierarchies: Hierarchies, **marks: str) -> str:
+    """A query with its hierarchies expanded and its `#MARK#` comments filled (expanded too).
+
+    Each part is expanded on its own: a filling can be a VALUES block of thousands of IRIs,
+    which the path patterns' regular expression need not read when it names no hierarchy.
+    """
+    text = expand(text, hierarchies)
     for mark, filling in marks.items():
+        if any(link in filling for link in LINKS):
+            filling = expand(filling, hierarchies)
         text = text.replace(f"#{mark.upper().replace('_', '-')}#", filling)
-    return expand(text, hierarchies or Hierarchies.read(store))
+    return text
 
 
 def run_named(store: Store, name: str, hierarchies: Hierarchies | None = None, **marks: str) -> Select:

@@ -1,11 +1,9 @@
 """The interactive network page: one self-contained HTML file that loads nothing from the network.
 
-pyvis supplies the network's options and data model; the page around it is ours
-(`assets/network-page/`), because pyvis 0.3.2's template pulls vis-network,
-Bootstrap and tom-select from CDNs and its filter menu hides every node. Nodes
-and edges are built as plain lists (pyvis's `add_node`/`add_edge` are quadratic).
-Graphs above `LAYOUT_THRESHOLD` nodes get their layout here (pivot MDS, a few
-BFS and one SVD) with physics off, so a 5,000-node page is ready in seconds.
+vis-network draws it; the page around it is ours (`assets/network-page/`), with the
+nodes, edges and options as JSON (`page_data`). Graphs above `LAYOUT_THRESHOLD`
+nodes get their layout here (pivot MDS, a few BFS and one SVD) with physics off, so
+a 5,000-node page is ready in seconds; smaller ones settle in the browser.
 """
 
 from __future__ import annotations
@@ -13,6 +11,7 @@ from __future__ import annotations
 import html
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +42,12 @@ class Rendered:
     edges: int
     notes: list[str] = field(default_factory=list)
     height: int = 640
-    svg: str = field(default="", repr=False)
+    shown: nx.Graph[str] | None = field(default=None, repr=False, compare=False)  # what the page draws
+
+    @cached_property
+    def svg(self) -> str:
+        """The still picture, drawn on first use: a notebook shows it, the command line never asks."""
+        return static_svg(self.shown) if self.shown is not None else ""
 
     def _repr_html_(self) -> str:
         import base64
@@ -83,7 +87,7 @@ def render(graph: nx.Graph[str], *, title: str = "tech-graph network", limit: in
     shown, cut_note = cut(graph, limit)
     all_notes = [*(notes or []), *([cut_note] if cut_note else [])]
     page = render_page(shown, title=title, notes=all_notes)
-    return Rendered(page, shown.number_of_nodes(), shown.number_of_edges(), all_notes, svg=static_svg(shown))
+    return Rendered(page, shown.number_of_nodes(), shown.number_of_edges(), all_notes, shown=shown)
 
 
 def cut(graph: nx.Graph[str], limit: int) -> tuple[nx.Graph[str], str | None]:
@@ -100,10 +104,8 @@ def cut(graph: nx.Graph[str], limit: int) -> tuple[nx.Graph[str], str | None]:
     return kept, note
 
 
-def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[str, Any]:
+def page_data(graph: nx.Graph[str]) -> dict[str, Any]:
     """What the page script needs: vis-network nodes, edges and options, the legend and the dates."""
-    from pyvis.network import Network
-
     from .network import communities
 
     large = graph.number_of_nodes() > LAYOUT_THRESHOLD
@@ -111,7 +113,7 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
     community = communities(graph)
     first: dict[str, str] = {}
     undated: set[str] = set()
-    edges = []
+    edges: list[dict[str, Any]] = []
     multi = graph.is_multigraph()
     for i, link in enumerate(graph.edges(keys=True, data=True) if multi else graph.edges(data=True)):
         u, v, data = link[0], link[1], link[-1]
@@ -137,7 +139,7 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
             edge["label"] = relation + (f" ({edge['modality']})" if edge["modality"] else "")
         edges.append(edge)
     degree = dict(graph.degree())
-    nodes = []
+    nodes: list[dict[str, Any]] = []
     for node, data in graph.nodes(data=True):
         name = str(data.get("label") or node)
         alt = str(data.get("alt_names") or "")
@@ -158,39 +160,43 @@ def page_data(graph: nx.Graph[str], title: str = "tech-graph network") -> dict[s
         if node in positions:
             item["x"], item["y"] = positions[node]
         nodes.append(item)
-    net = Network(directed=graph.is_directed(), heading=title)
-    net.nodes, net.edges = nodes, edges  # set directly: pyvis's add_* are quadratic
-    net.toggle_physics(not large)
-    if not large:
-        net.force_atlas_2based(gravity=-60, central_gravity=0.015, spring_length=110, spring_strength=0.06,
-                               overlap=0.4)
-    net.set_edge_smooth("dynamic" if not large else "continuous")
-    net.toggle_hide_edges_on_drag(large)
-    vis_nodes, vis_edges, _heading, _height, _width, options_json = net.get_network_data()
-    import json
-
-    options = json.loads(options_json)
-    options.setdefault("physics", {})["enabled"] = not large
-    options["physics"]["stabilization"] = {"enabled": not large, "iterations": 400, "fit": True}
-    options["layout"] = {"improvedLayout": not large, "randomSeed": 7}
-    options["edges"].update({"font": {"size": 10, "align": "middle", "color": "#555"}, "width": 1.2,
-                             "smooth": {"enabled": not large, "type": "dynamic"}})
-    options["nodes"] = {"font": {"size": 14, "face": "system-ui, sans-serif"}, "borderWidth": 1,
-                        "scaling": {"label": {"drawThreshold": 3}},
-                        "widthConstraint": {"maximum": 170}}
-    options["interaction"].update({"hover": True, "tooltipDelay": 300, "navigationButtons": False,
-                                   "keyboard": False})
-    if graph.is_directed():
-        options["edges"]["arrows"] = {"to": {"enabled": True, "scaleFactor": 0.5}}
-    counts = Counter(str(n["type"]) for n in vis_nodes)
+    counts = Counter(str(n["type"]) for n in nodes)
     seen: dict[str, dict[str, Any]] = {}
-    for n in vis_nodes:
+    for n in nodes:
         seen.setdefault(n["type"], {"type": n["type"], "colour": n["colour"], "shape": n["shape"],
                                     "count": counts[n["type"]], "kind": n["kind"]})
     legend = sorted(seen.values(), key=lambda e: (e["kind"] != "actor", e["type"].casefold()))
-    days = sorted({e["start"] for e in vis_edges if e["start"]} | {n["first"] for n in vis_nodes if n["first"]})
-    return {"nodes": vis_nodes, "edges": vis_edges, "options": options, "legend": legend, "days": days,
-            "communities": community_legend(vis_nodes, degree)}
+    days = sorted({e["start"] for e in edges if e["start"]} | {n["first"] for n in nodes if n["first"]})
+    return {"nodes": nodes, "edges": edges, "options": vis_options(large, graph.is_directed()), "legend": legend,
+            "days": days, "communities": community_legend(nodes, degree)}
+
+
+def vis_options(large: bool, directed: bool) -> dict[str, Any]:
+    """vis-network's options: a small graph settles by physics (ForceAtlas2), a large one keeps our layout.
+
+    Keys in the order the page has always had them (pyvis's sorted defaults, then ours), so pages stay
+    byte-identical. Written out rather than taken from pyvis, which imports IPython: half a second per page.
+    """
+    physics: dict[str, Any] = {"enabled": not large}
+    if not large:
+        physics["forceAtlas2Based"] = {"avoidOverlap": 0.4, "centralGravity": 0.015, "damping": 0.4,
+                                       "gravitationalConstant": -60, "springConstant": 0.06, "springLength": 110}
+        physics["solver"] = "forceAtlas2Based"
+    physics["stabilization"] = {"enabled": not large, "iterations": 400, "fit": True}
+    edges: dict[str, Any] = {"color": {"inherit": True}, "smooth": {"enabled": not large, "type": "dynamic"},
+                             "font": {"size": 10, "align": "middle", "color": "#555"}, "width": 1.2}
+    if directed:
+        edges["arrows"] = {"to": {"enabled": True, "scaleFactor": 0.5}}
+    return {
+        "configure": {"enabled": False},
+        "edges": edges,
+        "interaction": {"dragNodes": True, "hideEdgesOnDrag": large, "hideNodesOnDrag": False, "hover": True,
+                        "tooltipDelay": 300, "navigationButtons": False, "keyboard": False},
+        "physics": physics,
+        "layout": {"improvedLayout": not large, "randomSeed": 7},
+        "nodes": {"font": {"size": 14, "face": "system-ui, sans-serif"}, "borderWidth": 1,
+                  "scaling": {"label": {"drawThreshold": 3}}, "widthConstraint": {"maximum": 170}},
+    }
 
 
 def page_sources(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -226,7 +232,7 @@ def community_legend(nodes: list[dict[str, Any]], degree: dict[Any, int]) -> lis
 
 def render_page(graph: nx.Graph[str], *, title: str = "tech-graph network", notes: list[str] | None = None) -> str:
     """The complete HTML page; every asset inlined, every string from the data escaped."""
-    data = page_data(graph, title)
+    data = page_data(graph)
     kinds = Counter(str(d.get("kind") or "node") for _, d in graph.nodes(data=True))
     summary = ", ".join(f"{count:,} {kind}{'' if count == 1 else 's'}" for kind, count in sorted(kinds.items()))
     summary += f", {graph.number_of_edges():,} link{'' if graph.number_of_edges() == 1 else 's'}"

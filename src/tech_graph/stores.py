@@ -12,7 +12,6 @@ from pathlib import Path
 
 from .errors import InputError
 from .load import Source
-from .remote import Endpoints, SparqlStore
 from .store import Store, load_disk_store, memory_store, open_disk_store
 
 STORE_ENV = "TECH_GRAPH_STORE"
@@ -39,6 +38,8 @@ def open_store(spec: str | None = None, data: Sequence[Source] = ()) -> Store:
         )
     if kind == "oxigraph":
         return open_disk_store(Path(rest).expanduser())
+    from .remote import Endpoints, SparqlStore  # HTTP, TLS and JSON only for a server
+
     return SparqlStore(Endpoints.parse(rest), spec)
 
 
@@ -50,6 +51,8 @@ def load_store(spec: str | None, sources: Sequence[Source]) -> str:
         count = load_disk_store(Path(rest).expanduser(), sources)
         return f"loaded {count} quads from {len(sources)} files into {spec}"
     if kind == "sparql" and rest:
+        from .remote import Endpoints, SparqlStore
+
         counts = SparqlStore(Endpoints.parse(rest), spec).load(sources)
         graphs = ", ".join(f"<{g}> {n}" for g, n in counts.items())
         return f"loaded {sum(counts.values())} triples from {len(sources)} files into {spec}: {graphs}"

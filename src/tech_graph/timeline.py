@@ -462,8 +462,8 @@ def _provenance(
         if d.excerpt and d.quote is not None:
             quoted.setdefault(d.node, set()).add((d.quote, d.source, doc))
 
-    documents = model.documents
     cited = {doc for found in uses.values() for doc in found}
+    documents = model.documents_of(cited) if chosen.local else model.documents
     titles = {doc: min(documents[doc].titles or documents[doc].labels or {compact(doc)}) if doc in documents
               else compact(doc) for doc in cited}
     refs: dict[tuple[str, tuple[str, ...]], SourceRef] = {}  # a big graph cites few documents, in few ways
