@@ -194,9 +194,11 @@ def cases(db: Path) -> list[tuple[str, list[str], list[str] | None]]:
                                                 "-o", os.devnull], raw_local(db, RAW_ACTOR_TIMELINE)))
     found.append((f"render --focus {ACTOR}", [*ours, "render", "--focus", ACTOR, "-o", os.devnull],
                   raw_local(db, RAW_EGO)))
+    # pyoxigraph's dump syncs the file it writes, which /dev/null refuses (EINVAL): a file beside the store.
+    dump = db.parent / "raw-dump.nq"
     found.append(("export -f nt", [*ours, "export", "-f", "nt", "-o", os.devnull],
-                  raw(f"import pyoxigraph as ox\ns = ox.Store.read_only({str(db)!r})\n"
-                      f"s.dump({os.devnull!r}, ox.RdfFormat.N_QUADS)")))
+                  raw(f"import os, pyoxigraph as ox\ns = ox.Store.read_only({str(db)!r})\n"
+                      f"s.dump({str(dump)!r}, ox.RdfFormat.N_QUADS)\nos.remove({str(dump)!r})")))
     found.append((f"neighbors {ACTOR}", [*ours, "neighbors", ACTOR, "-o", os.devnull], None))
     found.append((f"path {ACTOR} {OTHER}", [*ours, "path", ACTOR, OTHER, "-o", os.devnull], None))
     return found

@@ -176,3 +176,17 @@ def test_claims_cover_the_argument(store: Store) -> None:
     for idea in ("national champion", "overseas revenue", "state-owned", "south east asia", "data advantage"):
         assert idea in texts, idea
     assert len({c for (c,) in rows(store, "claims", "claim")}) >= 20
+
+
+def test_hierarchy_patterns_expand_to_filter_or_values(store: Store) -> None:
+    """A class pattern becomes a FILTER, or VALUES when it ends with `# join first`; both give the rows
+    the path gives as written."""
+    from tech_graph.hierarchy import Hierarchies, expand
+
+    hierarchies = Hierarchies.read(store)
+    text = "SELECT ?e WHERE {{ ?e a ?c . ?c rdfs:subClassOf* tg:RegulatoryAction .{mark}\n}} ORDER BY ?e"
+    as_filter, as_values = (expand(text.format(mark=mark), hierarchies) for mark in ("", "  # join first"))
+    assert "FILTER (?c IN (" in as_filter and "VALUES" not in as_filter
+    assert "VALUES ?c {" in as_values and "FILTER" not in as_values
+    answers = [store.query(q).rows for q in (text.format(mark=""), as_filter, as_values)]  # type: ignore[union-attr]
+    assert answers[0] == answers[1] == answers[2] and len(answers[0]) > 5

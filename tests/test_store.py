@@ -286,3 +286,31 @@ def test_server_error_is_a_store_error(server_store: SparqlStore) -> None:
     with pytest.raises(StoreError, match=r"refused the query \(HTTP 404\)"):
         broken.query(COUNT)
 
+
+
+def test_line_files_load_in_pieces(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """N-Triples load in pieces of whole lines: every triple arrives, a blank node stays one node across
+    pieces, and an error names its line in the whole file, not in its piece."""
+    from tech_graph import load
+
+    monkeypatch.setattr(load, "PIECE", 200)  # a few lines per piece
+    lines = [f"<http://x/s{i}> <http://x/p> \"{i}\" .\n" for i in range(60)]
+    plain = tmp_path / "plain.nt"
+    plain.write_text("".join(lines))
+    blank = tmp_path / "blank.nt"
+    blank.write_text("".join(lines[:20]) + "_:b <http://x/p> \"a\" .\n" + "".join(lines[20:40])
+                     + "_:b <http://x/q> \"b\" .\n")
+    inner = ox.Store()
+    load.load_sources(inner, load.user_sources([plain, blank]), bulk=True)
+    assert len(inner) == 62  # the same 60 triples twice, and the blank node's two
+    subjects = {q.subject for q in inner if isinstance(q.subject, ox.BlankNode)}
+    assert len(subjects) == 1
+
+    bad = tmp_path / "bad.nt"
+    bad.write_text("".join(lines[:45]) + "<http://x/a> <http://x/b> .\n" + "".join(lines[45:]))
+    with pytest.raises(InputError, match=r"bad\.nt:46:"):
+        load.load_sources(ox.Store(), load.user_sources([bad]), bulk=True)
+    db = tmp_path / "db"
+    result = runner.invoke(cli, ["load", "--store", f"oxigraph:{db}", "--data", str(plain), "--data", str(blank)])
+    assert result.exit_code == 0, result.output
+    assert open_store(f"oxigraph:{db}").query("ASK { <http://x/s59> <http://x/p> \"59\" }").value  # type: ignore[union-attr]

@@ -525,7 +525,7 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
     """
     from . import timeline as tl
     from .errors import InputError
-    from .tables import as_delimited, as_markdown, as_table
+    from .tables import as_markdown, as_table, delimited_chunks
 
     if fmt is not None and fmt not in TIMELINE_FORMATS:
         raise InputError(f"unknown timeline format {fmt!r}; use one of {', '.join(TIMELINE_FORMATS)}")
@@ -550,23 +550,23 @@ def timeline(actor: str | None, type_: str | None, start: str | None, end: str |
     fmt = fmt or "table"
     if not events and fmt == "table" and not state:
         return
-    if fmt == "json":
-        text = tl.events_json(events, state)
-    elif fmt == "timelinejs":
-        text = tl.timelinejs(events)
-    elif fmt == "csv":
-        text = as_delimited(*tl.events_table(events), ",")
-    else:
-        header, rows = tl.reading_table(events) if fmt == "table" else tl.events_table(events)
-        text = as_table(header, rows, max_width=60) if fmt == "table" else as_markdown(header, rows)
-        if state:
-            held_header, held = tl.relationships_table(state.relationships)
-            if fmt == "table":
-                held_text = as_table(held_header[:-1], [r[:-1] for r in held], max_width=60)
-            else:
-                held_text = as_markdown(held_header, held)
-            text = (f"Events by {state.when.label}: {len(events)}\n\n{text}\n"
-                    f"Relationships that held on {state.day:%-d %b %Y}: {len(held)}\n\n{held_text}")
+    if fmt == "json":  # these three are written an event at a time
+        emit(output, tl.events_json_chunks(events, state))
+        return
+    if fmt in ("timelinejs", "csv"):
+        emit(output, tl.timelinejs_chunks(events) if fmt == "timelinejs"
+             else delimited_chunks(tl.EVENT_HEADER, tl.event_rows(events), ","))
+        return
+    header, rows = tl.reading_table(events) if fmt == "table" else tl.events_table(events)
+    text = as_table(header, rows, max_width=60) if fmt == "table" else as_markdown(header, rows)
+    if state:
+        held_header, held = tl.relationships_table(state.relationships)
+        if fmt == "table":
+            held_text = as_table(held_header[:-1], [r[:-1] for r in held], max_width=60)
+        else:
+            held_text = as_markdown(held_header, held)
+        text = (f"Events by {state.when.label}: {len(events)}\n\n{text}\n"
+                f"Relationships that held on {state.day:%-d %b %Y}: {len(held)}\n\n{held_text}")
     emit(output, text)
 
 

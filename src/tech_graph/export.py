@@ -30,6 +30,7 @@ from .errors import InputError
 from .namespaces import GRAPH_ONTOLOGY, GRAPH_SOURCES
 from .rdfformats import RDF_FORMATS, find_rdf_format, serialize_quads, stream_lines
 from .store import Store
+from .tables import LazyList, json_document
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -321,11 +322,15 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
 @exporter("graphml", "graph", (".graphml",), "GraphML 1.1 of the network (yEd, Cytoscape, Gephi, igraph)")
-def write_graphml(request: ExportRequest) -> Written:
-    return graphml_bytes(projection(request))
+def write_graphml(request: ExportRequest) -> Streamed:
+    return graphml_chunks(projection(request))
 
 
 def graphml_bytes(graph: nx.Graph[Any]) -> bytes:
+    return b"".join(graphml_chunks(graph))
+
+
+def graphml_chunks(graph: nx.Graph[Any]) -> Iterator[bytes]:
     """GraphML that validates against the GraphML 1.1 schema: NMTOKEN node ids with the IRI as `iri`,
     edges `e0`, `e1`, ... with a `label`, keys named after their attribute."""
     g = tidy(graph)
@@ -359,7 +364,7 @@ def graphml_bytes(graph: nx.Graph[Any]) -> bytes:
         lines += data_lines("edge", data, "      ")
         lines.append("    </edge>")
     lines += ["  </graph>", "</graphml>", ""]
-    return "\n".join(lines).encode("utf-8")
+    return _joined(lines)
 
 
 GEXF_SHAPES = {"dot": "disc", "ellipse": "disc", "circle": "disc", "square": "square", "box": "square",
@@ -436,11 +441,15 @@ _GEXF_OWN = frozenset({"label", "start", "end", "viz"})
 
 
 @exporter("gexf", "graph", (".gexf",), "GEXF 1.3, dynamic: Gephi's timeline plays the events in order")
-def write_gexf(request: ExportRequest) -> Written:
-    return gexf_bytes(projection(request))
+def write_gexf(request: ExportRequest) -> Streamed:
+    return gexf_chunks(projection(request))
 
 
 def gexf_bytes(graph: nx.Graph[Any]) -> bytes:
+    return b"".join(gexf_chunks(graph))
+
+
+def gexf_chunks(graph: nx.Graph[Any]) -> Iterator[bytes]:
     """GEXF 1.3 that validates against the gephi/gexf schema: edges `e0`, `e1`, ... with a `label`
     (relation, event, date) and a `kind` (the relation), so Gephi keeps parallel edges apart; the
     graph's name goes in `<meta><description>` since `<graph>` has no name."""
@@ -504,15 +513,26 @@ def gexf_bytes(graph: nx.Graph[Any]) -> bytes:
         lines += values("edge", data, "        ")
         lines.append("      </edge>")
     lines += ["    </edges>", "  </graph>", "</gexf>", ""]
-    return "\n".join(lines).encode("utf-8")
+    return _joined(lines)
+
+
+def _joined(lines: list[str], batch: int = 5_000) -> Iterator[bytes]:
+    """`"\\n".join(lines)`, encoded a batch of lines at a time: the text is never held whole, nor its bytes."""
+    for start in range(0, len(lines), batch):
+        end = start + batch
+        yield ("\n".join(lines[start:end]) + ("\n" if end < len(lines) else "")).encode("utf-8")
 
 
 @exporter("node-link", "graph", (".json",), "node-link JSON, as d3-force and networkx read it")
-def write_node_link(request: ExportRequest) -> Written:
-    return node_link_bytes(projection(request))
+def write_node_link(request: ExportRequest) -> Streamed:
+    return node_link_chunks(projection(request))
 
 
 def node_link_bytes(graph: nx.Graph[Any]) -> bytes:
+    return b"".join(node_link_chunks(graph))
+
+
+def node_link_chunks(graph: nx.Graph[Any]) -> Iterator[bytes]:
     """{"nodes": [{"id", ...}], "edges": [{"source", "target", ...}], "links": the same list}.
 
     networkx 3.6 reads `edges` by default, 3.4 and 3.5 `links` (with a FutureWarning), before them
@@ -522,13 +542,16 @@ def node_link_bytes(graph: nx.Graph[Any]) -> bytes:
     """
     g = tidy(graph, records=True)
     multi = g.is_multigraph()
-    links = []
-    for u, v, key, data in (g.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in
-                                                                             g.edges(data=True))):
-        links.append({"source": u, "target": v, **({"key": key} if multi else {}), **data})
+
+    def links() -> Iterator[dict[str, Any]]:
+        for u, v, key, data in (g.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in
+                                                                                 g.edges(data=True))):
+            yield {"source": u, "target": v, **({"key": key} if multi else {}), **data}
+
     doc = {"directed": g.is_directed(), "multigraph": multi, "graph": g.graph,
-           "nodes": [{"id": node, **data} for node, data in g.nodes(data=True)], "edges": links, "links": links}
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+           "nodes": LazyList(lambda: ({"id": node, **data} for node, data in g.nodes(data=True))),
+           "edges": LazyList(links), "links": LazyList(links)}
+    return json_document(doc, 2)
 
 
 # Neo4j: what `neo4j-admin database import full` reads, and a Cypher script that loads the same files.
@@ -664,12 +687,6 @@ def write_neo4j(request: ExportRequest) -> Written:
 # -- tables --------------------------------------------------------------------------------------
 
 
-def _delimited(header: list[str], rows: Iterable[Iterable[str]], delimiter: str) -> bytes:
-    from .tables import as_delimited
-
-    return as_delimited(header, [list(r) for r in rows], delimiter).encode("utf-8")
-
-
 ACTOR_HEADER = ["iri", "label", "class", "class_label", "alternate_names", "country", "events", "sources",
                 "provenance"]
 PROVENANCE_COLUMNS = ["sources", "provenance"]
@@ -709,25 +726,28 @@ def actors_table(store: Store) -> tuple[list[str], list[list[str]]]:
     return ACTOR_HEADER, rows
 
 
-def events_table(store: Store) -> tuple[list[str], list[list[str]]]:
-    """One row per event, from the timeline's own table, and every source of each (`sources`, `provenance`)."""
+def events_table(store: Store) -> tuple[list[str], Iterable[list[str]]]:
+    """One row per event, from the timeline's own table, and every source of each (`sources`, `provenance`),
+    each row made as it is written."""
     from . import timeline
     from .model import Model
     from .network import provenance
 
     model = Model(store)
     found = timeline.events(model)
-    header, rows = timeline.events_table(found)
     prov = provenance(model)
-    return ([*header, *PROVENANCE_COLUMNS], [[*(str(c) for c in row), *provenance_cells(prov, event.iri)]
-                                            for row, event in zip(rows, found, strict=True)])
+    rows = ([*row, *provenance_cells(prov, event.iri)]
+            for row, event in zip(timeline.event_rows(found), found, strict=True))
+    return [*timeline.EVENT_HEADER, *PROVENANCE_COLUMNS], rows
 
 
-def _table_writer(build: Callable[[Store], tuple[list[str], list[list[str]]]],
+def _table_writer(build: Callable[[Store], tuple[list[str], Iterable[list[str]]]],
                   delimiter: str) -> Writer:
-    def write(request: ExportRequest) -> Written:
+    def write(request: ExportRequest) -> Streamed:
+        from .tables import delimited_chunks
+
         header, rows = build(request.store)
-        return _delimited(header, rows, delimiter)
+        return delimited_chunks(header, rows, delimiter)
 
     return write
 

@@ -15,6 +15,8 @@ rdfs:subPropertyOf* sem:hasActor .`) and pairs (`?sub rdfs:subClassOf+ ?class .`
 `FILTER (?class IN (...))`, applied once the rest of the group has bound it: as VALUES it
 would start the join from every member of every class (event-quotes at 1M triples: 5 s
 against 0.01 s). So such a variable must be bound in the same group, as `?e a ?class` does.
+A query that wants every member of the classes anyway ends the pattern with the comment
+`# join first`: it becomes VALUES too (at 1M triples, events 5.6 s against 3.6 s).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from .store import Select, Store
 LINKS = {"rdfs:subClassOf": RDFS + "subClassOf", "rdfs:subPropertyOf": RDFS + "subPropertyOf",
          "tg:locatedIn": TG + "locatedIn"}
 _TERM = r"\?\w+|<[^<>\s]*>|[A-Za-z][\w-]*:[\w.-]*\w|[A-Za-z][\w-]*:"
-# One path pattern on its own: subject, link, * or +, object, then the dot that ends it.
-PATTERN = re.compile(rf"(?P<s>{_TERM})\s+(?P<link>{'|'.join(LINKS)})(?P<op>[*+])\s+(?P<o>{_TERM})\s*\.")
+# One path pattern on its own: subject, link, * or +, object, then the dot that ends it (and maybe `# join first`).
+PATTERN = re.compile(rf"(?P<s>{_TERM})\s+(?P<link>{'|'.join(LINKS)})(?P<op>[*+])\s+(?P<o>{_TERM})\s*\."
+                     r"(?P<first>[ \t]*#[ \t]*join first\b)?")
 
 READ = """SELECT ?link ?child ?parent WHERE {
   VALUES ?link { rdfs:subClassOf rdfs:subPropertyOf tg:locatedIn }
@@ -151,8 +154,8 @@ def _replace(match: re.Match[str], hierarchies: Hierarchies) -> str:
         found = (tree.below(fixed) if s_var else tree.above(fixed)) if plus else (
             tree.within(fixed) if s_var else tree.above(fixed) | {fixed})
         var = s if s_var else o
-        if match["link"] == "rdfs:subPropertyOf":
-            return values(var, found)
+        if match["link"] == "rdfs:subPropertyOf" or match["first"]:
+            return values(var, found) + (match["first"] or "")
         return f"FILTER ({var} IN ({', '.join(node(i) for i in sorted(found))}))"
     return match[0]
 

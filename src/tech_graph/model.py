@@ -25,8 +25,8 @@ from .errors import InputError
 from .hierarchy import Hierarchies, node, values
 from .namespaces import SEM, TG, compact
 from .progress import Bar
-from .query import closest, fill, run_named
-from .store import Select, Store, Term, bulk_results
+from .query import closest, expanded, fill, run_named
+from .store import Select, SelectStream, Store, Term, bulk_results
 
 EVENT = SEM + "Event"
 ACTOR = TG + "Actor"
@@ -459,10 +459,17 @@ class Model:
         return self._vocabulary
 
     def _rows(self, name: str, **marks: str) -> Iterator[tuple[Term | None, ...]]:
+        """A named query's rows as the store gives them: each is dropped once read, never all held at once."""
         self.bar.describe(f"reading {name.removeprefix('model-')}")
-        rows = run_named(self.store, name, self.vocabulary.hierarchies, **marks).rows
-        self.bar.advance(len(rows))
-        return iter(rows)
+        result = self.store.query_stream(expanded(self.store, name, self.vocabulary.hierarchies, **marks),
+                                         where=f"named query {name!r}")
+        assert isinstance(result, SelectStream), f"named query {name} is not a SELECT"
+        read = 0
+        for read, row in enumerate(result.rows, 1):
+            yield row
+            if not read % 10_000:
+                self.bar.advance(10_000)
+        self.bar.advance(read % 10_000)
 
     def _local_rows(self, what: str, text: str, **marks: str) -> Iterator[tuple[Term | None, ...]]:
         """The rows of one of the local queries below, its marks filled and its hierarchies expanded."""

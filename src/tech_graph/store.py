@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from . import locks
 from .errors import InputError, StoreError, os_error
-from .load import Source, bundled_sources, load_sources
+from .load import PIECE, Source, bundled_sources, load_sources
 from .locks import StoreLock
 from .namespaces import GRAPH_ONTOLOGY, PREFIXES
 
@@ -312,6 +312,17 @@ def _sweep_loads(path: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _bulk_load_on_disk(inner: ox.Store, sources: Sequence[Source]) -> None:
+    """Small files are parsed in memory and written in one bulk load: each load writes and syncs files of its own."""
+    small = [s for s in sources if s.path.is_file() and s.path.stat().st_size <= PIECE]
+    if len(small) > 1:
+        staging = ox.Store()
+        load_sources(staging, small, bulk=True)  # a bad file is named as before
+        inner.bulk_load(staging.dump(format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS)
+        sources = [s for s in sources if s not in small]
+    load_sources(inner, sources, bulk=True)
+
+
 def _load_and_swap(path: Path, parent: Path, sources: Sequence[Source]) -> int:
     fresh = parent / f".{path.name}.loading-{os.getpid()}"
     try:
@@ -323,8 +334,10 @@ def _load_and_swap(path: Path, parent: Path, sources: Sequence[Source]) -> int:
     count = 0
     try:
         inner = ox.Store(str(fresh))
-        load_sources(inner, sources, bulk=True)
+        _bulk_load_on_disk(inner, sources)
         inner.flush()
+        # Each bulk load adds its own files; merged, queries read about a quarter faster (docs/performance.md).
+        inner.optimize()
         count = len(inner)
     except BaseException as exc:
         # Drop the tracebacks (the chained ones too): their frames hold the store open while we remove its files.

@@ -134,6 +134,49 @@ def json_chunks(variables: list[str], rows: Rows) -> Iterator[str]:
     yield (opening + "[]" if first else "\n  ]") + closing + "\n"
 
 
+def delimited_chunks(header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str) -> Iterator[bytes]:
+    """What `as_delimited` gives, encoded, a batch of rows at a time."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    for batch in _batches(rows):  # type: ignore[arg-type]
+        writer.writerows(batch)
+        yield buf.getvalue().encode("utf-8")
+        buf.seek(0)
+        buf.truncate()
+    yield buf.getvalue().encode("utf-8")
+
+
+class LazyList:
+    """A list in a document for `json_document`, written item by item; `make` gives the items afresh each time."""
+
+    def __init__(self, make: Callable[[], Iterable[object]]) -> None:
+        self.make = make
+
+
+def json_document(doc: dict[str, object], indent: int) -> Iterator[bytes]:
+    """`json.dumps(doc, ensure_ascii=False, indent=indent) + "\n"`, encoded, with each LazyList written
+    a batch of items at a time, so that a big list is never held whole, as objects or as text."""
+    encode = json.JSONEncoder(ensure_ascii=False, indent=indent).encode
+    one, two = "\n" + " " * indent, "\n" + " " * 2 * indent
+    parts = ["{"]
+    for i, (key, item) in enumerate(doc.items()):
+        parts.append(("," if i else "") + one + encode(key) + ": ")
+        if not isinstance(item, LazyList):
+            parts.append(encode(item).replace("\n", one))
+            continue
+        opened = False
+        for member in item.make():
+            parts.append(("," if opened else "[") + two + encode(member).replace("\n", two))
+            opened = True
+            if len(parts) >= _BATCH:
+                yield "".join(parts).encode("utf-8")
+                parts = []
+        parts.append(one + "]" if opened else "[]")
+    parts.append("\n}\n" if doc else "}\n")
+    yield "".join(parts).encode("utf-8")
+
+
 def _batches(rows: Rows) -> Iterator[list[Sequence[Term | None]]]:
     batch: list[Sequence[Term | None]] = []
     for row in rows:

@@ -9,8 +9,7 @@ precision.
 from __future__ import annotations
 
 import html
-import json
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple
@@ -22,6 +21,7 @@ from .model import EVENT, PLACE, Document, Event, EventFilter, Model, Vocabulary
 from .model import when as read_when
 from .namespaces import compact
 from .store import Store, bulk_results
+from .tables import LazyList, json_document
 
 OTHER_LANE = "other"
 
@@ -560,9 +560,13 @@ def source_text(event: TimelineEvent) -> str:
 
 def events_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list[str]]]:
     """One row per event: dates at their precision, type, actors, quote and sources (also used by exports)."""
-    rows = []
+    return EVENT_HEADER, list(event_rows(events))
+
+
+def event_rows(events: Iterable[TimelineEvent]) -> Iterator[list[str]]:
+    """The rows of `events_table`, one at a time, for writers that stream."""
     for e in events:
-        rows.append([
+        yield [
             e.date_label,
             e.span.begin.iso if e.span else "",
             e.span.finish.iso if e.span and e.span.finish else "",
@@ -577,8 +581,7 @@ def events_table(events: Sequence[TimelineEvent]) -> tuple[list[str], list[list[
             " | ".join(q.text for q in e.quotes),
             source_text(e),
             e.iri,
-        ])
-    return EVENT_HEADER, rows
+        ]
 
 
 def reading_table(events: Sequence[TimelineEvent], every_source: bool = False) -> tuple[list[str], list[list[str]]]:
@@ -608,13 +611,18 @@ def relationships_table(held: Sequence[Relationship]) -> tuple[list[str], list[l
 
 
 def events_json(events: Sequence[TimelineEvent], state: AsOf | None = None) -> str:
-    doc: dict[str, Any] = {"events": [e.to_json() for e in events]}
+    return b"".join(events_json_chunks(events, state)).decode("utf-8")
+
+
+def events_json_chunks(events: Sequence[TimelineEvent], state: AsOf | None = None) -> Iterator[bytes]:
+    """The timeline as JSON, written an event at a time (`events_json` in one piece)."""
+    doc: dict[str, object] = {"events": LazyList(lambda: (e.to_json() for e in events))}
     if state is not None:
         doc = {"as_of": state.day.isoformat(), **doc, "relationships": [
             {"iri": r.iri, "label": r.label, "type": r.type.label, "source": r.source.iri, "target": r.target.iri,
              "begin": r.begin.iso if r.begin else None, "end": r.end.iso if r.end else None}
             for r in state.relationships]}
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    return json_document(doc, 1)
 
 
 def _tl_date(when: When) -> dict[str, int]:
@@ -636,39 +644,43 @@ def _tl_source(source: SourceRef) -> str:
 
 
 def timelinejs(events: Sequence[TimelineEvent], title: str = "tech-graph timeline") -> str:
-    """TimelineJS3 JSON. Its text fields are HTML, so every value is escaped.
+    return b"".join(timelinejs_chunks(events, title)).decode("utf-8")
+
+
+def timelinejs_chunks(events: Sequence[TimelineEvent], title: str = "tech-graph timeline") -> Iterator[bytes]:
+    """TimelineJS3 JSON, a slide at a time. Its text fields are HTML, so every value is escaped.
 
     TimelineJS needs a start date, so undated events are left out; the title slide says how many.
     """
     esc = html.escape
-    slides = []
-    undated = 0
-    for e in events:
-        if e.span is None:
-            undated += 1
-            continue
-        parts = [f"<p>{esc(e.comment)}</p>"] if e.comment else []
-        if e.modality:
-            parts.append(f"<p>{esc(e.modality.capitalize())}, per the source.</p>")
-        for q in e.quotes:  # each quote with the document it is from
-            parts.append(f"<blockquote>{esc(q.text)}</blockquote>"
-                         + (f"<p>\u2014 <cite>{esc(q.document_title)}</cite></p>" if q.document_title else ""))
-        if e.actors:
-            parts.append("<p>" + esc(actors_text(e)) + "</p>")
-        if e.sources:
-            parts.append(f"<p>Source{'s' if len(e.sources) > 1 else ''}: "
-                         + "; ".join(_tl_source(s) for s in e.sources) + "</p>")
-        slide: dict[str, Any] = {
-            "unique_id": e.iri.rsplit("/", 1)[-1],
-            "start_date": {**_tl_date(e.span.begin), "display_date": e.span.begin.label},
-            "text": {"headline": esc(e.label), "text": "".join(parts)},
-        }
-        if e.span.finish:
-            slide["end_date"] = {**_tl_date(e.span.finish), "display_date": e.span.finish.label}
-        if e.lane:
-            slide["group"] = e.lane.label
-        slides.append(slide)
+    undated = sum(1 for e in events if e.span is None)
     left_out = f"; {undated} undated events are in the table, not here" if undated else ""
-    doc = {"title": {"text": {"headline": esc(title), "text": f"<p>{len(slides)} events{left_out}</p>"}},
-           "events": slides}
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    doc = {"title": {"text": {"headline": esc(title), "text": f"<p>{len(events) - undated} events{left_out}</p>"}},
+           "events": LazyList(lambda: (_slide(e) for e in events if e.span is not None))}
+    return json_document(doc, 1)
+
+
+def _slide(e: TimelineEvent) -> dict[str, Any]:
+    assert e.span is not None
+    esc = html.escape
+    parts = [f"<p>{esc(e.comment)}</p>"] if e.comment else []
+    if e.modality:
+        parts.append(f"<p>{esc(e.modality.capitalize())}, per the source.</p>")
+    for q in e.quotes:  # each quote with the document it is from
+        parts.append(f"<blockquote>{esc(q.text)}</blockquote>"
+                     + (f"<p>\u2014 <cite>{esc(q.document_title)}</cite></p>" if q.document_title else ""))
+    if e.actors:
+        parts.append("<p>" + esc(actors_text(e)) + "</p>")
+    if e.sources:
+        parts.append(f"<p>Source{'s' if len(e.sources) > 1 else ''}: "
+                     + "; ".join(_tl_source(s) for s in e.sources) + "</p>")
+    slide: dict[str, Any] = {
+        "unique_id": e.iri.rsplit("/", 1)[-1],
+        "start_date": {**_tl_date(e.span.begin), "display_date": e.span.begin.label},
+        "text": {"headline": esc(e.label), "text": "".join(parts)},
+    }
+    if e.span.finish:
+        slide["end_date"] = {**_tl_date(e.span.finish), "display_date": e.span.finish.label}
+    if e.lane:
+        slide["group"] = e.lane.label
+    return slide
