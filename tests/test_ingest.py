@@ -269,8 +269,9 @@ def test_the_shipped_sources_land_again_from_their_decisions(tmp_path: Path) -> 
     timeline = run(tmp_path, "timeline", "--format", "csv", "--from", "2020-08", "--to", "2020-08").stdout
     assert "US bans transactions with ByteDance (EO 13942)" in timeline
     # The FTC's release of 24 July 2019 (held out, sums of money): its one accepted fact is a new actor.
-    rows = run(tmp_path, "query", "--format", "csv", "SELECT ?label WHERE { tgr:us-department-of-justice rdfs:label ?label ; "
-               "prov:wasDerivedFrom/prov:wasQuotedFrom ?doc . ?doc schema:datePublished \"2019-07-24\"^^xsd:date }").stdout
+    query = ("SELECT ?label WHERE { tgr:us-department-of-justice rdfs:label ?label ; "
+             "prov:wasDerivedFrom/prov:wasQuotedFrom ?doc . ?doc schema:datePublished \"2019-07-24\"^^xsd:date }")
+    rows = run(tmp_path, "query", "--format", "csv", query).stdout
     assert rows.splitlines() == ["label", "US Department of Justice"]
 
 
