@@ -252,7 +252,7 @@ def test_the_shipped_sources_land_again_from_their_decisions(tmp_path: Path) -> 
         shutil.copytree(ROOT / part, tmp_path / part)
     landings = sorted((json.loads(p.read_text(encoding="utf-8")) | {"name": p.stem}
                        for p in (ROOT / "graph" / "decisions").glob("*.json")), key=lambda d: d["ingest"]["order"])
-    assert len(landings) >= 4
+    assert len(landings) >= 5
     for landing in landings:
         (tmp_path / "graph" / f"{landing['name']}.ttl").unlink()
     shutil.rmtree(tmp_path / "graph" / "drafts", ignore_errors=True)
@@ -268,6 +268,11 @@ def test_the_shipped_sources_land_again_from_their_decisions(tmp_path: Path) -> 
     assert "ok:" in run(tmp_path, "validate").stdout
     timeline = run(tmp_path, "timeline", "--format", "csv", "--from", "2020-08", "--to", "2020-08").stdout
     assert "US bans transactions with ByteDance (EO 13942)" in timeline
+    # The FTC's release of 24 July 2019 (held out, sums of money): its one accepted fact is a new actor.
+    query = ("SELECT ?label WHERE { tgr:us-department-of-justice rdfs:label ?label ; "
+             "prov:wasDerivedFrom/prov:wasQuotedFrom ?doc . ?doc schema:datePublished \"2019-07-24\"^^xsd:date }")
+    rows = run(tmp_path, "query", "--format", "csv", query).stdout
+    assert rows.splitlines() == ["label", "US Department of Justice"]
 
 
 def test_legal_citations_are_neither_dates_nor_money() -> None:
@@ -278,6 +283,15 @@ def test_legal_citations_are_neither_dates_nor_money() -> None:
     assert len(found) == 1  # "U.S.C." and "et seq." end no sentence
     assert [d.begin.iso for d in find_dates(text, date(2020, 8, 11))] == ["2019-05-15"]
     assert find_figures(text) == []
+
+
+def test_money_in_a_held_out_press_release() -> None:
+    """The FTC's release on Facebook (held out): each "$5 billion" in base units; a street number is no money."""
+    text = ("NOTE: The FTC hosted an IN-PERSON press conference at FTC Headquarters, 600 Pennsylvania Ave, NW, "
+            "Washington D.C., on July 24, 2019. Facebook, Inc. will pay a record-breaking $5 billion penalty. "
+            "FTC Imposes $5 Billion Penalty")
+    assert [(f.phrase, f.value, f.unit) for f in find_figures(text) if f.kind == "money"] == [
+        ("$5 billion", 5000000000, "USD"), ("$5 Billion", 5000000000, "USD")]
 
 
 def test_days_after_the_date_of_this_order_count_from_its_heading(rules) -> None:  # type: ignore[no-untyped-def]
