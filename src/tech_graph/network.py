@@ -29,7 +29,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -101,6 +101,11 @@ def _model(store: Store | Model) -> Model:
 # -- provenance ------------------------------------------------------------------------------------
 
 
+def citation(label: str, url: str) -> str:
+    """A document as one line names it: its label, then its URL in angle brackets unless the label is the URL."""
+    return f"{label} <{url}>" if url and url != label else label
+
+
 @dataclass(frozen=True)
 class Source:
     """One source of a node: a verbatim quote and the document it is from, or a document cited as a whole."""
@@ -115,7 +120,7 @@ class Source:
     @property
     def citation(self) -> str:
         """The document as the `source` attribute names it: its label, then its URL in angle brackets."""
-        return f"{self.label} <{self.url}>" if self.url and self.url != self.label else self.label
+        return citation(self.label, self.url)
 
     def record(self) -> dict[str, Any]:
         return {"quote": self.quote, "document": self.label, "url": self.url, "iri": self.document,
@@ -166,7 +171,7 @@ def _document(doc: Document) -> tuple[str, str]:
         for url in urls:
             name = label or (url[0] if url and not url[1] else None) or compact(doc.iri)
             link = url[0] if url else ""
-            found.append((f"{name} <{link}>" if link and link != name else name, name, link))
+            found.append((citation(name, link), name, link))
     _, name, link = min(found)
     return name, link
 
@@ -865,16 +870,23 @@ def neighbors_text(graph: nx.Graph[str], center: str, depth: int = 1, fmt: str =
     return _format(["depth", "neighbour", "type", "via", "relation", "event or relationship", "date"], rows, fmt)
 
 
+def source_records(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every source of a node or edge as records (see `Source.record`). A graph without `provenance`
+    (one of the user's) gives its `quote` and `source` as one record, or none."""
+    found = data.get("provenance")
+    if isinstance(found, list | tuple):
+        return [s for s in found if isinstance(s, Mapping)]
+    quote, source = str(data.get("quote") or ""), str(data.get("source") or "")
+    return [{"quote": quote, "document": source, "url": "", "used_for": ["fact"]}] if quote or source else []
+
+
 def source_lines(data: dict[str, Any]) -> list[str]:
     """Every source of a node or edge, one line each: “quote” — document, else source: document, or date: document
     for one that only dates it. Without `provenance` (a graph of the user's), its `quote` and `source`."""
-    found = data.get("provenance")
-    if not isinstance(found, list | tuple):
-        found = [{"quote": data.get("quote"), "document": data.get("source"), "url": "", "used_for": ["fact"]}]
     lines = []
-    for s in found:
+    for s in source_records(data):
         url, document = str(s.get("url") or ""), str(s.get("document") or "")
-        where = f"{document} <{url}>" if url and url != document else document
+        where = citation(document, url)
         dated = list(s.get("used_for") or ["fact"]) == ["date"]
         if s.get("quote"):
             lines.append(f"“{s['quote']}” — {where}" + (" (for the date)" if dated else ""))

@@ -201,14 +201,12 @@ def vis_options(large: bool, directed: bool) -> dict[str, Any]:
 
 def page_sources(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Every source of a node or edge as the side panel lists it: the quote, the document and its URL,
-    and what it supports. A graph without `provenance` (one of the user's) shows its `quote` and `source`."""
-    found = data.get("provenance")
-    if isinstance(found, list | tuple):
-        return [{"quote": str(s.get("quote") or ""), "document": str(s.get("document") or ""),
-                 "url": str(s.get("url") or ""), "used_for": [str(u) for u in s.get("used_for") or ["fact"]]}
-                for s in found if isinstance(s, dict)]
-    quote, source = str(data.get("quote") or ""), str(data.get("source") or "")
-    return [{"quote": quote, "document": source, "url": "", "used_for": ["fact"]}] if quote or source else []
+    and what it supports."""
+    from .network import source_records
+
+    return [{"quote": str(s.get("quote") or ""), "document": str(s.get("document") or ""),
+             "url": str(s.get("url") or ""), "used_for": [str(u) for u in s.get("used_for") or ["fact"]]}
+            for s in source_records(data)]
 
 
 COMMUNITY_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
